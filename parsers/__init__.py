@@ -1,0 +1,1 @@
+"""Bytes in, a normalised CPI record out: readers, version detection and normalisation."""
