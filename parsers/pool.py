@@ -65,7 +65,9 @@ class ParserPool:
         self._wall_seconds = wall_seconds
         self._max_jobs = max_jobs_per_worker
         self._context = multiprocessing.get_context("forkserver")
-        modules = [__name__, target.__module__, failure.__module__, *preload]
+        # "__main__" too: a script's main module is then imported once by the forkserver
+        # instead of once per worker (it must guard its entry point with `if __name__ ...`).
+        modules = ["__main__", __name__, target.__module__, failure.__module__, *preload]
         self._context.set_forkserver_preload(list(dict.fromkeys(modules)))
         self._start_lock = threading.Lock()
         self._idle: queue.Queue[_Slot | None] = queue.Queue()
