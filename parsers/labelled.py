@@ -1,0 +1,252 @@
+"""Label-anchored extraction: the answer to a label is what sits right of it or below it.
+
+Works on any `Layout` (DOCX tables, text-layer PDF, OCR words): a value region starts after
+its label and ends at the next label below (or the next label to its right on the same line),
+so layouts that wrap, stack or tabulate labels all read the same way.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .anchors import Anchor, AnchorFinder, Phrase
+from .definitions import FieldDef, FormDefinition
+from .layout import Layout, is_box_glyph, mark_state
+from .normalise import fold
+
+EMPTY_ANSWERS = frozenset(
+    {"", "n a", "na", "none", "nil", "click or tap here to enter text", "click here to enter text",
+     "choose an item", "click or tap to enter a date"}
+)
+CHOICE_TYPES = frozenset({"source", "yes_no", "yes_no_unknown", "gender"})
+
+
+def phrases_for(definitions: list[FormDefinition]) -> list[Phrase]:
+    """Every label, heading, category and subject label of every version, once each."""
+    phrases: dict[str, Phrase] = {}
+
+    def add(kind: str, ref: str, text: str) -> None:
+        phrases.setdefault(fold(text), Phrase(kind, ref, text))
+
+    for d in definitions:
+        add("title", d.version, d.title)
+        for s in d.sections:
+            add("heading", str(s.number), s.heading)
+        for c in d.categories:
+            add("category", c.code, c.label)
+        for i, label in enumerate(d.subject_labels):
+            add("subject", str(i), label)
+        for f in d.fields:
+            add("field", f.key, f.label)
+    for d in definitions:
+        for f in d.fields:
+            for text in f.aliases:
+                add("alias", f.key, text)
+    return list(phrases.values())
+
+
+def find_anchors(layout: Layout, definitions: list[FormDefinition], fuzzy: bool = False) -> list[Anchor]:
+    """Labels, headings and categories; a field's aliases only where its printed label is absent."""
+    phrases = phrases_for(definitions)
+    finder = AnchorFinder(layout, fuzzy=fuzzy)
+    anchors = finder.find_all([p for p in phrases if p.kind != "alias"])
+    labelled = {a.phrase.ref for a in anchors if a.phrase.kind == "field"}
+    anchors += finder.find_all([p for p in phrases if p.kind == "alias" and p.ref not in labelled])
+    anchors.sort(key=lambda a: (a.top, a.x0))
+    return anchors
+
+
+@dataclass
+class Findings:
+    """Raw answers found by label, keyed by field name (`subjects_0_surname`, `cat_<code>`)."""
+
+    values: dict[str, str | bool | None] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)
+
+
+class LabelledReader:
+    """Reads one definition's answers from a layout and the anchors found in it."""
+
+    def __init__(self, layout: Layout, anchors: list[Anchor], definition: FormDefinition,
+                 paragraph_lines: bool) -> None:
+        self.layout = layout
+        self.definition = definition
+        self.paragraph_lines = paragraph_lines
+        self.by_text: dict[str, list[Anchor]] = {}
+        for a in anchors:
+            self.by_text.setdefault(fold(a.phrase.text), []).append(a)
+        self.anchors = anchors
+        self.anchor_words = {w for a in anchors for w in a.words}
+        self.tol = max(layout.line_height, 6.0)
+
+    # -- locating labels -------------------------------------------------------------------
+    def _occurrences(self, f: FieldDef) -> list[Anchor]:
+        """Anchors of the printed label, else of its first alias that was found."""
+        for text in f.labels:
+            found = self.by_text.get(fold(text))
+            if found:
+                return found
+        return []
+
+    def _first(self, texts: tuple[str, ...] | list[str]) -> Anchor | None:
+        for text in texts:
+            if found := self.by_text.get(fold(text)):
+                return found[0]
+        return None
+
+    # -- value regions ---------------------------------------------------------------------
+    def region(self, a: Anchor, x_range: tuple[float, float] | None = None) -> list[list[int]]:
+        """Word indices of the answer to `a`, line by line."""
+        layout = self.layout
+        first = a.lines[0]
+        right = min((b.x0 for b in self.anchors if b is not a and b.lines[0] == first and b.x0 > a.x1 - 1),
+                    default=math.inf)
+        below = min((b.top for b in self.anchors if b.lines[0] > first and b.top > a.top + 1 and b is not a
+                     and b.x0 < right), default=math.inf)
+        label_x1: dict[int, float] = {}
+        for w in a.words:
+            li = layout.line_of[w]
+            label_x1[li] = max(label_x1.get(li, -math.inf), layout.words[w].x1)
+        lines: list[list[int]] = []
+        for li in range(first, len(layout.lines)):
+            line = layout.lines[li]
+            if layout.words[line[0]].top >= below - 1 and li not in label_x1:
+                break
+            left = label_x1[li] - 1 if li in label_x1 else a.x0 - 3 * self.tol
+            picked = [
+                w for w in line
+                if w not in self.anchor_words and layout.words[w].x0 >= left and layout.words[w].x0 < right
+                and layout.words[w].top < below - 1
+                and (x_range is None or x_range[0] <= layout.words[w].x0 < x_range[1])
+            ]
+            if picked:
+                lines.append(picked)
+        return lines
+
+    def text_of(self, lines: list[list[int]]) -> str | None:
+        """Region words as text: lines of a paragraph joined, paragraph breaks kept."""
+        words = self.layout.words
+        out: list[str] = []
+        prev_bottom: float | None = None
+        for line in lines:
+            text = " ".join(words[w].text for w in line)
+            top = words[line[0]].top
+            if not out:
+                out.append(text)
+            elif self.paragraph_lines or (prev_bottom is not None and top - prev_bottom > 0.6 * self.layout.line_height):
+                out.append("\n" + text)
+            elif out[-1].endswith("-") and not out[-1].endswith(" -"):
+                out.append(text)
+            else:
+                out.append(" " + text)
+            prev_bottom = max(words[w].bottom for w in line)
+        value = "".join(out).strip().lstrip(":-–—").strip()
+        return None if fold(value) in EMPTY_ANSWERS else value
+
+    def choice_text(self, lines: list[list[int]]) -> str | None:
+        """A choice answer: the option beside a ticked box, or the typed answer."""
+        flat = [w for line in lines for w in line]
+        words = self.layout.words
+        if not any(is_box_glyph(words[w].text) for w in flat):
+            return self.text_of(lines)
+        marks_first = is_box_glyph(words[flat[0]].text)
+        options: list[tuple[bool | None, list[str]]] = []
+        for w in flat:
+            text = words[w].text
+            if is_box_glyph(text):
+                if marks_first:
+                    options.append((mark_state(text), []))
+                elif options:
+                    options[-1] = (mark_state(text), options[-1][1])
+                    options.append((None, []))
+            else:
+                if not options:
+                    options.append((None, []))
+                options[-1][1].append(text)
+        ticked = [" ".join(t) for state, t in options if state and t]
+        return ticked[0] if len(ticked) == 1 else None
+
+    # -- answers ---------------------------------------------------------------------------
+    def read(self) -> Findings:
+        found = Findings()
+        for f in self.definition.fields:
+            if f.is_subject:
+                continue
+            a = self._occurrences(f)
+            if a:
+                found.values[f.name_for()] = self._answer(f, self.region(a[0]))
+        self._read_subjects(found)
+        self._read_categories(found)
+        return found
+
+    def _answer(self, f: FieldDef, lines: list[list[int]]) -> str | None:
+        return self.choice_text(lines) if f.type in CHOICE_TYPES else self.text_of(lines)
+
+    def _read_subjects(self, found: Findings) -> None:
+        d = self.definition
+        heads = [a for text in d.subject_labels for a in self.by_text.get(fold(text), [])[:1]]
+        side_by_side = len(heads) >= 2 and all(abs(h.top - heads[0].top) < self.tol for h in heads)
+        subject_fields = [f for f in d.fields if f.is_subject]
+        if side_by_side:
+            heads.sort(key=lambda h: h.x0)
+            edges = [h.x0 - self.tol for h in heads] + [math.inf]
+            for f in subject_fields:
+                occ = self._occurrences(f)
+                if not occ:
+                    continue
+                for i in range(min(len(heads), d.subject_count)):
+                    found.values[f.name_for(i)] = self._answer(f, self.region(occ[0], (edges[i], edges[i + 1])))
+            return
+        starts = sorted(h.top for h in heads)[1:]  # where Subject 2, 3... begin
+        for f in subject_fields:
+            slots: dict[int, Anchor] = {}
+            for n, a in enumerate(self._occurrences(f)):
+                i = sum(1 for s in starts if a.top >= s - 1) if starts else n
+                if i < d.subject_count:
+                    slots.setdefault(i, a)
+            for i, a in slots.items():
+                found.values[f.name_for(i)] = self._answer(f, self.region(a))
+
+    def _read_categories(self, found: Findings) -> None:
+        d = self.definition
+        labels = [(c, self._first([c.label])) for c in d.categories]
+        marks: dict[str, bool | None] = {}
+        for c, a in labels:
+            if a is not None:
+                marks[c.code] = self._mark_for(a)
+        if any(v is not None for v in marks.values()):
+            for c, a in labels:
+                if a is not None:
+                    found.values[c.name] = bool(marks.get(c.code))
+        else:
+            for c, a in labels:
+                if a is not None:
+                    found.unreadable.add(c.name)
+        if d.other_code:
+            other = next((a for c, a in labels if c.code == d.other_code and a is not None), None)
+            if other is not None:
+                lines = [[w for w in line if mark_state(self.layout.words[w].text) is None]
+                         for line in self.region(other)]
+                found.values["categories_other"] = self.text_of([line for line in lines if line])
+
+    def _mark_for(self, a: Anchor) -> bool | None:
+        """The tick beside a category label: just before it, else the nearest after it on its line."""
+        layout = self.layout
+        line = layout.lines[a.lines[0]]
+        before = [w for w in line if layout.words[w].x1 <= a.x0 + 1 and w not in self.anchor_words]
+        if before:
+            w = before[-1]
+            if a.x0 - layout.words[w].x1 < 2 * self.tol and mark_state(layout.words[w].text) is not None:
+                return mark_state(layout.words[w].text)
+        after = [w for w in line if layout.words[w].x0 >= a.x1 - 1 and w not in self.anchor_words]
+        next_label = min((b.x0 for b in self.anchors if b.lines[0] == a.lines[0] and b.x0 > a.x1), default=math.inf)
+        for w in after:
+            if layout.words[w].x0 >= next_label:
+                break
+            state = mark_state(layout.words[w].text)
+            if state is not None:
+                # A box just before the next label belongs to that label.
+                if next_label < math.inf and next_label - layout.words[w].x1 < 2 * self.tol and is_box_glyph(layout.words[w].text):
+                    break
+                return state
+        return None
