@@ -1,7 +1,7 @@
 """`parse_document`: bytes in, the normalised record out (in-process; `pool` isolates it)."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +10,14 @@ from .definitions import FormDefinition, load_definitions
 from .extraction import Extraction, UnreadableDocument
 from .labelled import LabelledReader, find_anchors
 from .layout import Layout
-from .record import build_record, document_info, empty_record
+from .pool import ParserPool
+from .record import build_record, document_info, empty_record, failure_record
 from .version import detect, is_furniture
 
 NOT_CPI_REASON = "this document is not a CPI form"
+# Imported once in the forking parent so each worker starts warm.
+PRELOAD = ("parsers.parse", "parsers.sniff", "parsers.docx_reader", "parsers.doc_convert", "parsers.pdf_reader",
+           "pdfplumber", "pypdf", "pypdfium2", "lxml.etree", "phonenumbers", "dateutil.parser")
 UNRECOGNISED_REASON = "this looks like a CPI form but matches no known version of it"
 
 
@@ -100,3 +104,16 @@ def record_from(extraction: Extraction, data: bytes, filename: str, config: Pars
     if extraction.ocr_used:
         flags.add("ocr_used")
     return build_record(document, definition, status, values, unreadable, flags)
+
+
+def open_pool(config: ParserConfig) -> ParserPool:
+    """Isolated workers running `parse_document` with the configured limits."""
+    return ParserPool(
+        partial(parse_document, config=config),
+        failure_record,
+        workers=config.workers,
+        cpu_seconds=config.cpu_seconds,
+        memory_mb=config.memory_mb,
+        wall_seconds=config.wall_seconds,
+        preload=PRELOAD,
+    )

@@ -1,0 +1,1 @@
+"""cpi-intake: the command line and settings that tie the layers together."""
