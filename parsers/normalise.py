@@ -102,12 +102,12 @@ def choice(value: str, options: dict[str, tuple[str, ...]]) -> str:
     for code, words in options.items():
         if folded == fold(code) or any(folded == fold(w) for w in words):
             return code
-    # A longer typed answer that starts with one option's words ("Yes - verbally").
+    # A longer typed answer naming exactly one option ("Yes - verbally"; not "yes and no").
     hits = {
         code
         for code, words in options.items()
         for w in (code, *words)
-        if len(fold(w)) > 1 and re.match(rf"{re.escape(fold(w))}\b", folded)
+        if len(fold(w)) > 1 and re.search(rf"\b{re.escape(fold(w))}\b", folded)
     }
     if len(hits) == 1:
         return hits.pop()
