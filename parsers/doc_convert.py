@@ -1,0 +1,148 @@
+"""Word 97-2003 (.doc) to DOCX with LibreOffice, run headless in a locked-down child process.
+
+The child gets a fresh temporary directory and throw-away profile (macros disabled, its proxy
+pointed at a closed local port), no network namespace access where the system allows one,
+closed stdin, a memory/CPU/file-size rlimit and a wall-clock timeout after which its whole
+process group is killed.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import os
+import resource
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+from pathlib import Path
+
+import olefile
+
+from .config import Limits
+from .extraction import UnreadableDocument
+
+NOT_INSTALLED = "Word 97-2003 (.doc) files need LibreOffice, which is not installed on this server"
+# A small document converts within 0.5 GB of address space; 1.5 GB leaves room for large
+# ones with pictures, not for runaways.
+ADDRESS_SPACE_BYTES = 3 * 1024**3 // 2
+OUTPUT_FILE_BYTES = 256 * 1024**2
+WORD_IDENT = 0xA5EC  # FIB wIdent of a Word 97-2003 WordDocument stream
+F_ENCRYPTED = 0x0100  # FIB base flags: the document is encrypted or obfuscated
+
+# The profile's settings: no macros, and any HTTP/FTP fetch goes to a closed local port.
+_PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetProxyType" oor:op="fuse"><value>1</value></prop></item>
+<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPProxyName" oor:op="fuse"><value>127.0.0.1</value></prop></item>
+<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPProxyPort" oor:op="fuse"><value>9</value></prop></item>
+<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPSProxyName" oor:op="fuse"><value>127.0.0.1</value></prop></item>
+<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPSProxyPort" oor:op="fuse"><value>9</value></prop></item>
+<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetFTPProxyName" oor:op="fuse"><value>127.0.0.1</value></prop></item>
+<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetFTPProxyPort" oor:op="fuse"><value>9</value></prop></item>
+</oor:items>
+"""
+
+
+def doc_to_docx(data: bytes, limits: Limits) -> bytes:
+    """Convert a Word 97-2003 document to DOCX bytes.
+
+    Raises `UnreadableDocument` (plain words) when the file is not a .doc, is
+    password-protected, LibreOffice is missing, or the conversion fails or times out.
+    """
+    _check_word97(data)
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise UnreadableDocument(NOT_INSTALLED)
+    workdir = Path(tempfile.mkdtemp(prefix="cpi-doc-"))
+    try:
+        return _convert(soffice, data, workdir, limits)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _check_word97(data: bytes) -> None:
+    """Refuse what is not a Word 97-2003 compound file, or is one that is encrypted."""
+    try:
+        if not olefile.isOleFile(data=data):
+            raise UnreadableDocument("the file is not a Word 97-2003 (.doc) document")
+        with olefile.OleFileIO(data) as ole:
+            if not ole.exists("WordDocument"):
+                raise UnreadableDocument("the file is not a Word 97-2003 (.doc) document")
+            with ole.openstream("WordDocument") as stream:
+                fib = stream.read(12)
+    except UnreadableDocument:
+        raise
+    except Exception:  # olefile raises many kinds of error on damaged input
+        raise UnreadableDocument("the Word 97-2003 (.doc) document is damaged") from None
+    if len(fib) < 12 or struct.unpack_from("<H", fib, 0)[0] != WORD_IDENT:
+        raise UnreadableDocument("the Word 97-2003 (.doc) document is damaged")
+    if struct.unpack_from("<H", fib, 10)[0] & F_ENCRYPTED:
+        raise UnreadableDocument("password-protected Word document")
+
+
+def _convert(soffice: str, data: bytes, workdir: Path, limits: Limits) -> bytes:
+    source = workdir / "document.doc"
+    source.write_bytes(data)
+    profile = workdir / "profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(_PROFILE_SETTINGS)
+    outdir = workdir / "out"
+    command = [*_isolation_prefix(), soffice, f"-env:UserInstallation={profile.as_uri()}",
+               "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
+               "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(outdir), str(source)]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(workdir),
+           "TMPDIR": str(workdir), "LANG": "C.UTF-8", "SAL_USE_VCLPLUGIN": "svp"}
+    cpu_seconds = math.ceil(limits.convert_seconds) + 5
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, cwd=workdir, env=env,
+                               start_new_session=True,
+                               preexec_fn=functools.partial(_limit_child, cpu_seconds))
+    try:
+        returncode = process.wait(timeout=limits.convert_seconds)
+    except subprocess.TimeoutExpired:
+        raise UnreadableDocument("converting the Word 97-2003 (.doc) document took too long") \
+            from None
+    finally:
+        _kill_group(process)
+    result = outdir / "document.docx"
+    if returncode != 0 or not result.is_file():
+        raise UnreadableDocument("the Word 97-2003 (.doc) document could not be converted")
+    return result.read_bytes()
+
+
+def _limit_child(cpu_seconds: int) -> None:
+    """In the child before exec: cap address space, CPU time and the size of files written."""
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_BYTES, ADDRESS_SPACE_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_FILE_BYTES, OUTPUT_FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill the child's whole process group (LibreOffice starts helpers) and reap the child."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+@functools.cache
+def _isolation_prefix() -> tuple[str, ...]:
+    """`unshare` into an empty network namespace where the system allows it, else nothing."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ()
+    prefix = (unshare, "--net", "--map-root-user")
+    try:
+        probe = subprocess.run([*prefix, "true"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return prefix if probe.returncode == 0 else ()
