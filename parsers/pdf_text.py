@@ -1,0 +1,297 @@
+"""Text layer of a PDF -> positioned words, check-box marks and header/footer lines (pypdfium2).
+
+Coordinates follow `parsers.extraction.Word`: points from the top-left of page 1, later pages
+continuing below the earlier ones.
+"""
+from __future__ import annotations
+
+import ctypes
+import unicodedata
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from parsers.config import Limits
+from parsers.extraction import BOX_GLYPHS, CHECK_GLYPHS, CHECKED, UNCHECKED, Word
+
+FURNITURE_BAND = 0.08  # top and bottom share of a page where headers and footers live
+GAP_FACTOR = 1.3  # a horizontal gap wider than this many line heights (~1.5x font size) splits words
+BOX_MIN, BOX_MAX = 6.0, 20.0  # side of a drawn check box, points
+MAX_OBJECTS_PER_PAGE = 20_000  # beyond this a page is not a form; vector boxes are not searched
+WHITESPACE = frozenset(" \t\r\n\x00\xa0\u2002\u2003\u2009\u200b\ufeff")
+
+# Symbol-font characters as found without a Unicode mapping, by font family.
+ZAPF_DINGBATS = {"4": CHECKED, "3": CHECKED, "8": CHECKED, "7": CHECKED, "n": CHECKED,
+                 "o": UNCHECKED, "p": UNCHECKED, "q": UNCHECKED, "r": UNCHECKED}
+WINGDINGS = {"\xfe": CHECKED, "\xfd": CHECKED, "\xfc": CHECKED, "\xfb": CHECKED, "x": CHECKED,
+             "o": UNCHECKED, "\xa8": UNCHECKED, "q": UNCHECKED}
+SYMBOL_CANDIDATES = frozenset(ZAPF_DINGBATS) | frozenset(WINGDINGS)
+
+
+@dataclass
+class TextLayer:
+    """What the text layer of a document holds."""
+
+    words: list[Word] = field(default_factory=list)
+    furniture: list[str] = field(default_factory=list)
+    chars_per_page: list[int] = field(default_factory=list)  # non-blank characters on each page
+    page_heights: list[float] = field(default_factory=list)
+    truncated: bool = False  # stopped at `Limits.max_chars`
+
+
+def read_text_layer(pdf: pdfium.PdfDocument, limits: Limits) -> TextLayer:
+    """Words (with check-box marks) and header/footer lines of every page of `pdf`."""
+    layer = TextLayer()
+    offset = 0.0
+    budget = limits.max_chars
+    for index in range(len(pdf)):
+        page = pdf[index]
+        try:
+            height = page.get_height()
+            page_words, taken = _page_words(page, offset, height, budget)
+            page_words = _with_vector_boxes(page, page_words, offset, height)
+        finally:
+            page.close()
+        budget -= taken
+        layer.words += page_words
+        layer.chars_per_page.append(taken)
+        layer.page_heights.append(height)
+        layer.furniture += furniture_lines(page_words, offset, height)
+        offset += height
+        if budget <= 0:
+            layer.truncated = True
+            break
+    return layer
+
+
+def furniture_lines(words: list[Word], page_top: float, page_height: float) -> list[str]:
+    """Text of each line in the top and bottom bands of one page (headers and footers)."""
+    band = page_height * FURNITURE_BAND
+    edge = [w for w in words
+            if (w.top + w.bottom) / 2 - page_top < band or page_top + page_height - (w.top + w.bottom) / 2 < band]
+    return [" ".join(w.text for w in line) for line in group_lines(edge)]
+
+
+def group_lines(words: list[Word]) -> list[list[Word]]:
+    """Words grouped into lines (vertical centres within half a line height), each sorted left to right."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
+        centre = (word.top + word.bottom) / 2
+        if lines:
+            last = lines[-1][0]
+            if abs(centre - (last.top + last.bottom) / 2) <= max(last.bottom - last.top, 1.0) / 2:
+                lines[-1].append(word)
+                continue
+        lines.append([word])
+    return [sorted(line, key=lambda w: w.x0) for line in lines]
+
+
+def _page_words(page: pdfium.PdfPage, offset: float, height: float, budget: int) -> tuple[list[Word], int]:
+    """Words of one page from pypdfium2 character boxes, and how many non-blank characters were taken."""
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        if count <= 0:
+            return [], 0
+        text = textpage.get_text_range(0, count)
+        if len(text) != count:  # characters outside the BMP: read them one by one
+            text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in range(count))
+        builder = _WordBuilder(textpage, offset, height)
+        taken = 0
+        for i, char in enumerate(text):
+            if char in WHITESPACE or (ord(char) < 32 and char != "\x02"):
+                builder.flush()
+                continue
+            taken += 1
+            if taken > budget:
+                break
+            builder.add(i, "-" if char == "\x02" else char)
+        builder.flush()
+        return builder.words, min(taken, budget)
+    finally:
+        textpage.close()
+
+
+class _WordBuilder:
+    """Collects characters into words, splitting at line changes and wide gaps."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage, offset: float, height: float) -> None:
+        self.textpage = textpage
+        self.offset = offset
+        self.height = height
+        self.rect = pdfium_c.FS_RECTF()
+        self.words: list[Word] = []
+        self.chars: list[str] = []
+        self.box: list[float] = []  # x0, x1, top, bottom of the word so far
+
+    def add(self, index: int, char: str) -> None:
+        pdfium_c.FPDFText_GetLooseCharBox(self.textpage.raw, index, self.rect)
+        x0, x1 = self.rect.left, self.rect.right
+        top, bottom = self.offset + self.height - self.rect.top, self.offset + self.height - self.rect.bottom
+        mark = self._mark(index, char)
+        if mark:
+            self.flush()
+            self.words.append(Word(mark, x0, x1, top, bottom))
+            return
+        if self.chars:
+            px0, px1, ptop, pbottom = self.box
+            line_height = max(pbottom - ptop, 1.0)
+            centre = (top + bottom) / 2
+            if not ptop <= centre <= pbottom or x0 - px1 > GAP_FACTOR * line_height or x0 < px0 - line_height:
+                self.flush()
+        if self.chars:
+            box = self.box
+            box[1] = max(box[1], x1)
+            box[2] = min(box[2], top)
+            box[3] = max(box[3], bottom)
+        else:
+            self.box = [x0, x1, top, bottom]
+        self.chars.append(char)
+
+    def flush(self) -> None:
+        if not self.chars:
+            return
+        text = "".join(self.chars)
+        if any("\ufb00" <= c <= "\ufb4f" for c in text):  # ligatures (fi, fl...)
+            text = unicodedata.normalize("NFKC", text)
+        x0, x1, top, bottom = self.box
+        self.words.append(Word(text, x0, x1, top, bottom))
+        self.chars = []
+
+    def _mark(self, index: int, char: str) -> str | None:
+        """CHECKED / UNCHECKED when the character is a check-box glyph, else None."""
+        if char in CHECK_GLYPHS:
+            return CHECKED
+        if char in BOX_GLYPHS:
+            return UNCHECKED
+        code = ord(char)
+        if 0xF020 <= code <= 0xF0FF:  # symbol fonts mapped into the private use area
+            char = chr(code - 0xF000)
+        elif char not in SYMBOL_CANDIDATES:
+            return None
+        family = self._font_name(index).lower()
+        if "dingbat" in family:
+            return ZAPF_DINGBATS.get(char)
+        if "wingding" in family:
+            return WINGDINGS.get(char)
+        return None
+
+    def _font_name(self, index: int) -> str:
+        buffer = ctypes.create_string_buffer(128)
+        pdfium_c.FPDFText_GetFontInfo(self.textpage.raw, index, buffer, 128, None)
+        return buffer.value.decode("latin-1")
+
+
+# --- Check boxes drawn as vector paths ------------------------------------------------------
+
+Bounds = tuple[float, float, float, float]  # left, bottom, right, top in PDF user space
+
+
+def _with_vector_boxes(page: pdfium.PdfPage, words: list[Word], offset: float, height: float) -> list[Word]:
+    """`words` plus a CHECKED / UNCHECKED word for each small square drawn as a path.
+
+    A square is ticked when other paths are drawn inside it or a short word (X, ✓) sits in it.
+    Glyph marks already found inside a square decide it and no second mark is added.
+    """
+    paths = _path_bounds(page)
+    if not paths:
+        return words
+    squares = [b for b in paths if _is_box(b)]
+    if not squares:
+        return words
+    boxes = _outermost(squares)
+    result = list(words)
+    for left, bottom, right, top in boxes:
+        x0, x1, ptop, pbottom = left, right, offset + height - top, offset + height - bottom
+        inside = [w for w in result if x0 - 1 <= (w.x0 + w.x1) / 2 <= x1 + 1
+                  and ptop - 1 <= (w.top + w.bottom) / 2 <= pbottom + 1]
+        if any(w.text in (CHECKED, UNCHECKED) for w in inside):
+            continue
+        short = [w for w in inside if len(w.text) <= 2]
+        ticked = bool(short) or any(_is_mark_inside(p, (left, bottom, right, top)) for p in paths)
+        result = [w for w in result if w not in short]
+        result.append(Word(CHECKED if ticked else UNCHECKED, x0, x1, ptop, pbottom))
+    return result
+
+
+def _is_box(b: Bounds) -> bool:
+    width, height = b[2] - b[0], b[3] - b[1]
+    return BOX_MIN <= width <= BOX_MAX and BOX_MIN <= height <= BOX_MAX and abs(width - height) <= 0.2 * max(width, height)
+
+
+def _outermost(squares: list[Bounds]) -> list[Bounds]:
+    """Squares not lying inside another square (an inner filled square is a mark, not a box)."""
+    unique = sorted(set((round(l, 1), round(b, 1), round(r, 1), round(t, 1)) for l, b, r, t in squares),
+                    key=lambda s: -(s[2] - s[0]))
+    kept: list[Bounds] = []
+    for square in unique:
+        if not any(_contains(outer, square, 1.0) for outer in kept):
+            kept.append(square)
+    return kept
+
+
+def _contains(outer: Bounds, inner: Bounds, slack: float) -> bool:
+    return (outer[0] - slack <= inner[0] and outer[1] - slack <= inner[1]
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+def _is_mark_inside(path: Bounds, box: Bounds) -> bool:
+    """A path drawn within the box, big enough to be a tick, cross or filled square and not the box itself."""
+    if not _contains(box, path, 1.0):
+        return False
+    width, height = path[2] - path[0], path[3] - path[1]
+    side = box[2] - box[0]
+    if abs(width - side) < 1.0 and abs(height - (box[3] - box[1])) < 1.0:
+        return False  # the outline itself (or a second stroke of it)
+    return max(width, height) >= 0.3 * side
+
+
+def _path_bounds(page: pdfium.PdfPage) -> list[Bounds]:
+    """Bounds of every path object on the page, in page space (also inside Form XObjects)."""
+    found: list[Bounds] = []
+    count = pdfium_c.FPDFPage_CountObjects(page.raw)
+    if count > MAX_OBJECTS_PER_PAGE:
+        return found
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    matrix = pdfium_c.FS_MATRIX()
+    budget = [MAX_OBJECTS_PER_PAGE]
+
+    def walk(get, n: int, transform: tuple[float, ...], depth: int) -> None:
+        for i in range(n):
+            budget[0] -= 1
+            if budget[0] < 0:
+                return
+            obj = get(i)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                if pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+                    found.append(_transform((left.value, bottom.value, right.value, top.value), transform))
+            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 8:
+                pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
+                inner = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), transform)
+                walk(lambda j, form=obj: pdfium_c.FPDFFormObj_GetObject(form, j),
+                     pdfium_c.FPDFFormObj_CountObjects(obj), inner, depth + 1)
+
+    walk(lambda j: pdfium_c.FPDFPage_GetObject(page.raw, j), count, (1, 0, 0, 1, 0, 0), 0)
+    return found
+
+
+def _compose(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
+    """The matrix applying `m` first, then `n` (PDF row-vector convention)."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _transform(bounds: Bounds, m: tuple[float, ...]) -> Bounds:
+    if m == (1, 0, 0, 1, 0, 0):
+        return bounds
+    a, b, c, d, e, f = m
+    xs, ys = [], []
+    for x in (bounds[0], bounds[2]):
+        for y in (bounds[1], bounds[3]):
+            xs.append(a * x + c * y + e)
+            ys.append(b * x + d * y + f)
+    return min(xs), min(ys), max(xs), max(ys)
