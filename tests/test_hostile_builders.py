@@ -7,8 +7,8 @@ import zipfile
 import pypdf
 import pytest
 
-import hostile
 from parsers.sniff import sniff
+from tests import hostile
 
 
 @pytest.mark.parametrize(
