@@ -1,7 +1,7 @@
 """Word 97-2003 (.doc) to DOCX with LibreOffice, run headless in a locked-down child process.
 
 The child gets a fresh temporary directory and throw-away profile (macros disabled, its proxy
-pointed at a closed local port), no network namespace access where the system allows one,
+pointed at a closed local port), an empty network namespace where the system allows one,
 closed stdin, a memory/CPU/file-size rlimit and a wall-clock timeout after which its whole
 process group is killed.
 """
@@ -31,22 +31,27 @@ OUTPUT_FILE_BYTES = 256 * 1024**2
 WORD_IDENT = 0xA5EC  # FIB wIdent of a Word 97-2003 WordDocument stream
 F_ENCRYPTED = 0x0100  # FIB base flags: the document is encrypted or obfuscated
 
-# The profile's settings: no macros, and any HTTP/FTP fetch goes to a closed local port.
-_PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
- xmlns:xs="http://www.w3.org/2001/XMLSchema"
- xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
-<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetProxyType" oor:op="fuse"><value>1</value></prop></item>
-<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPProxyName" oor:op="fuse"><value>127.0.0.1</value></prop></item>
-<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPProxyPort" oor:op="fuse"><value>9</value></prop></item>
-<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPSProxyName" oor:op="fuse"><value>127.0.0.1</value></prop></item>
-<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetHTTPSProxyPort" oor:op="fuse"><value>9</value></prop></item>
-<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetFTPProxyName" oor:op="fuse"><value>127.0.0.1</value></prop></item>
-<item oor:path="/org.openoffice.Inet/Settings"><prop oor:name="ooInetFTPProxyPort" oor:op="fuse"><value>9</value></prop></item>
-</oor:items>
-"""
+# The throw-away profile's settings: no macros, and any HTTP(S)/FTP fetch goes to a closed
+# local port. (path, property, value) for registrymodifications.xcu.
+_PROFILE_SETTINGS = (
+    ("/org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel", "3"),
+    ("/org.openoffice.Office.Common/Security/Scripting", "DisableMacrosExecution", "true"),
+    ("/org.openoffice.Inet/Settings", "ooInetProxyType", "1"),
+    *(("/org.openoffice.Inet/Settings", f"ooInet{scheme}Proxy{part}", value)
+      for scheme in ("HTTP", "HTTPS", "FTP")
+      for part, value in (("Name", "127.0.0.1"), ("Port", "9"))),
+)
+
+
+def _profile_xcu() -> str:
+    items = "".join(f'<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse">'
+                    f"<value>{value}</value></prop></item>\n"
+                    for path, name, value in _PROFILE_SETTINGS)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+            'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+            f"{items}</oor:items>\n")
 
 
 def doc_to_docx(data: bytes, limits: Limits) -> bytes:
@@ -91,7 +96,7 @@ def _convert(soffice: str, data: bytes, workdir: Path, limits: Limits) -> bytes:
     source.write_bytes(data)
     profile = workdir / "profile"
     (profile / "user").mkdir(parents=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(_PROFILE_SETTINGS)
+    (profile / "user" / "registrymodifications.xcu").write_text(_profile_xcu())
     outdir = workdir / "out"
     command = [*_isolation_prefix(), soffice, f"-env:UserInstallation={profile.as_uri()}",
                "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",

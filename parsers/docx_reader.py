@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
+import olefile
 from lxml import etree
 
 from .config import Limits
@@ -70,11 +71,6 @@ SDT_TAG, SHOWING_PLC_HDR = _w("tag"), _w("showingPlcHdr")
 FF_NAME, CHECK_BOX, DD_LIST = _w("name"), _w("checkBox"), _w("ddList")
 W14_CHECKBOX, W14_CHECKED, W14_VAL = (f"{{{W14_NS}}}{n}" for n in ("checkbox", "checked", "val"))
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                          load_dtd=False, dtd_validation=False, remove_comments=True,
-                          remove_pis=True)
-
-
 class _TextLimitReached(Exception):
     """Raised inside the walk once `max_chars` characters have been taken."""
 
@@ -100,6 +96,10 @@ class _Package:
             total += info.file_size
         if total > limits.max_unzipped_bytes:
             raise UnreadableDocument("the Word document unpacks to more than allowed")
+        # lxml parsers must not be shared between threads: one per package.
+        self._parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                                       load_dtd=False, dtd_validation=False,
+                                       remove_comments=True, remove_pis=True)
         self._limits = limits
         self._budget = limits.max_unzipped_bytes
         self.names = frozenset(info.filename for info in infos)
@@ -131,7 +131,7 @@ class _Package:
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             raise UnreadableDocument("the Word document contains a DTD, which Word never writes")
         try:
-            root = etree.fromstring(data, _PARSER)
+            root = etree.fromstring(data, self._parser)
         except etree.XMLSyntaxError:
             raise UnreadableDocument("the Word document is damaged or incomplete") from None
         if root.getroottree().docinfo.doctype:  # a DTD in an encoding the byte check missed
@@ -141,8 +141,6 @@ class _Package:
 
 def _ole_reason(data: bytes) -> str:
     """Why an OLE compound file given as DOCX cannot be read: encrypted OOXML or a .doc."""
-    import olefile
-
     try:
         with olefile.OleFileIO(data) as ole:
             if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
