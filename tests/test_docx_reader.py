@@ -124,6 +124,31 @@ def test_nested_table_rows_sit_inside_the_cell_band():
     assert words_at(ex, 48.0) == [("Next", 0.0)]
 
 
+def test_grid_before_shifts_a_rows_cells_to_their_grid_columns():
+    body = table(row(cell(p(r("A"))), cell(p(r("B"))), cell(p(r("C")))),
+                 '<w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr>'
+                 + cell(p(r("Postcode"))) + cell(p(r("SO14"))) + "</w:tr>")
+    ex = read_docx(build(body), LIMITS)
+    assert words_at(ex, 18.0) == [("Postcode", 200.0), ("SO14", 400.0)]
+
+
+def test_text_box_content_is_read_once_below_its_paragraph():
+    box = ('<w:txbxContent><w:p><w:r><w:t>CPI Form v2.0</w:t></w:r></w:p></w:txbxContent>')
+    alternate = ('<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/'
+                 'markup-compatibility/2006"><mc:Choice Requires="wps"><w:drawing><wp:anchor '
+                 'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+                 f'<wps:txbx xmlns:wps="http://schemas.microsoft.com/office/word/2010/'
+                 f'wordprocessingShape">{box}</wps:txbx></wp:anchor></w:drawing></mc:Choice>'
+                 f'<mc:Fallback><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml">'
+                 f'<v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback>'
+                 '</mc:AlternateContent>')
+    body = p(r("Version"), f"<w:r>{alternate}</w:r>") + p(r("Next"))
+    ex = read_docx(build(body), LIMITS)
+    assert [(w.text, w.x0, w.top) for w in ex.words] == [
+        ("Version", 0.0, 0.0), ("CPI", 0.0, 12.0), ("Form", 20.0, 12.0), ("v2.0", 45.0, 12.0),
+        ("Next", 0.0, 30.0)]
+
+
 def test_tracked_changes_count_insertions_and_moves_to_but_not_deletions():
     body = p(r("Gender"),
              '<w:del w:id="1" w:author="a"><w:r><w:delText> male</w:delText></w:r></w:del>',
@@ -363,7 +388,7 @@ def test_a_part_larger_than_declared_is_refused():
     data = lie_about_size(build(p(r("word " * 2000))), "word/document.xml", 100)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert z.getinfo("word/document.xml").file_size == 100
-    with pytest.raises(UnreadableDocument):
+    with pytest.raises(UnreadableDocument, match="damaged"):
         read_docx(data, LIMITS)
 
 
@@ -375,17 +400,18 @@ def test_text_stops_at_max_chars():
     assert "line099" not in [w.text for w in ex.words]
 
 
-def test_deep_nesting_is_unreadable_not_a_crash():
-    body = "<w:tbl><w:tr><w:tc>" * 400 + p(r("deep")) + "</w:tc></w:tr></w:tbl>" * 400
+def nested_tables(depth: int) -> bytes:
+    body = "<w:tbl><w:tr><w:tc>" * depth + p(r("deep")) + "</w:tc></w:tr></w:tbl>" * depth
     xml = (f'<w:document {NS}><w:body>{body}</w:body></w:document>').encode()
-    try:
-        read_docx(replace_part(build(), "word/document.xml", xml), LIMITS)
-    except UnreadableDocument as err:
-        assert "damaged" in str(err) or "nested" in str(err)
+    return replace_part(build(), "word/document.xml", xml)
 
 
-def test_an_ole_word_97_file_is_named_as_such(tmp_path):
-    import olefile  # noqa: F401  (the reader needs it to look inside)
+def test_nested_tables_are_read_and_absurd_nesting_is_unreadable_not_a_crash():
+    assert [w.text for w in read_docx(nested_tables(60), LIMITS).words] == ["deep"]
+    with pytest.raises(UnreadableDocument, match="damaged"):
+        read_docx(nested_tables(400), LIMITS)
 
-    with pytest.raises(UnreadableDocument):
+
+def test_an_ole_file_that_is_not_a_docx_is_unreadable():
+    with pytest.raises(UnreadableDocument, match="not a readable Word"):
         read_docx(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000, LIMITS)
