@@ -70,6 +70,7 @@ class ParserPool:
         modules = ["__main__", __name__, target.__module__, failure.__module__, *preload]
         self._context.set_forkserver_preload(list(dict.fromkeys(modules)))
         self._start_lock = threading.Lock()
+        self._closing_lock = threading.Lock()
         self._idle: queue.Queue[_Slot | None] = queue.Queue()
         self._closed = False
         for _ in range(workers):
@@ -83,24 +84,25 @@ class ParserPool:
             raise RuntimeError("the parser pool is closed")
         try:
             if slot.worker is None or not slot.worker.process.is_alive():
-                slot.replace(None)  # died while idle: not this document's fault
-                slot.replace(self._start_worker())
+                self._renew(slot)  # died while idle: not this document's fault
             outcome, healthy = self._job(slot.worker, data, filename)
             if not healthy or slot.worker.jobs >= self._max_jobs:
-                slot.replace(None)
-                slot.replace(self._start_worker())
+                self._renew(slot)
         finally:
-            if self._closed:
+            with self._closing_lock:
+                if not self._closed:
+                    self._idle.put(slot)
+                    slot = None
+            if slot is not None:
                 slot.replace(None)
-            else:
-                self._idle.put(slot)
         if isinstance(outcome, str):
             return self._failure(data, filename, outcome)
         return outcome
 
     def close(self) -> None:
         """Stop the idle workers now and busy ones when their job ends; `parse` then raises."""
-        self._closed = True
+        with self._closing_lock:
+            self._closed = True
         while True:
             try:
                 slot = self._idle.get_nowait()
@@ -159,6 +161,11 @@ class ParserPool:
                 name = str(-code)
             return f"the reader crashed (signal {name})"
         return f"the reader stopped unexpectedly (exit status {code})"
+
+    def _renew(self, slot: _Slot) -> None:
+        """Stop the slot's worker (if any), then start a fresh one in its place."""
+        slot.replace(None)
+        slot.replace(self._start_worker())
 
     def _start_worker(self) -> _Worker:
         parent_end, child_end = self._context.Pipe(duplex=True)

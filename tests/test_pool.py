@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import statistics
 import threading
 import time
@@ -107,6 +108,15 @@ def test_a_worker_exiting_mid_job_is_replaced(pool):
     result = pool.parse(b"exit 3", "odd.doc")
     assert result["reason"] == "the reader stopped unexpectedly (exit status 3)"
     assert_answers_normally(pool)
+
+
+def test_a_worker_killed_while_idle_is_replaced_before_the_next_job():
+    with ParserPool(echo, failure_record, workers=1, cpu_seconds=5, memory_mb=512, wall_seconds=5.0) as pool:
+        first = pool.parse(b"x", "first.pdf")["pid"]
+        os.kill(first, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        time.sleep(0.2)
+        result = pool.parse(b"hello", "second.pdf")
+    assert result["filename"] == "second.pdf" and result["pid"] != first
 
 
 def test_an_exception_in_the_reader_names_only_its_type(pool):
