@@ -104,10 +104,13 @@ def _convert(soffice: str, data: bytes, workdir: Path, limits: Limits) -> bytes:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(workdir),
            "TMPDIR": str(workdir), "LANG": "C.UTF-8", "SAL_USE_VCLPLUGIN": "svp"}
     cpu_seconds = math.ceil(limits.convert_seconds) + 5
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, cwd=workdir, env=env,
-                               start_new_session=True,
-                               preexec_fn=functools.partial(_limit_child, cpu_seconds))
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, cwd=workdir, env=env,
+                                   start_new_session=True,
+                                   preexec_fn=functools.partial(_limit_child, cpu_seconds))
+    except (OSError, subprocess.SubprocessError):
+        raise UnreadableDocument("LibreOffice could not be started to convert the .doc") from None
     try:
         returncode = process.wait(timeout=limits.convert_seconds)
     except subprocess.TimeoutExpired:
@@ -122,11 +125,18 @@ def _convert(soffice: str, data: bytes, workdir: Path, limits: Limits) -> bytes:
 
 
 def _limit_child(cpu_seconds: int) -> None:
-    """In the child before exec: cap address space, CPU time and the size of files written."""
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_BYTES, ADDRESS_SPACE_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_FILE_BYTES, OUTPUT_FILE_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    """In the child before exec: cap address space, CPU time and the size of files written.
+
+    A limit already lower (e.g. set on a worker process) is kept.
+    """
+    for limit, value in ((resource.RLIMIT_AS, ADDRESS_SPACE_BYTES),
+                         (resource.RLIMIT_CPU, cpu_seconds),
+                         (resource.RLIMIT_FSIZE, OUTPUT_FILE_BYTES),
+                         (resource.RLIMIT_CORE, 0)):
+        _, hard = resource.getrlimit(limit)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(limit, (value, value))
 
 
 def _kill_group(process: subprocess.Popen) -> None:

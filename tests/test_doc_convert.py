@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -107,3 +108,21 @@ def test_missing_libreoffice_is_named_plainly(word97, tmp_path, monkeypatch):
     with pytest.raises(UnreadableDocument) as raised:
         doc_to_docx(word97, LIMITS)
     assert str(raised.value) == NOT_INSTALLED
+
+
+@needs_soffice
+def test_conversion_works_under_a_workers_lower_memory_limit(word97, tmp_path):
+    """A parser worker may already have a 1 GB address-space hard limit; LibreOffice keeps it."""
+    source = tmp_path / "form.doc"
+    source.write_bytes(word97)
+    script = ("import resource, sys\n"
+              "resource.setrlimit(resource.RLIMIT_AS, (1024**3, 1024**3))\n"
+              "from parsers.config import Limits\n"
+              "from parsers.doc_convert import doc_to_docx\n"
+              "from parsers.docx_reader import read_docx\n"
+              "data = doc_to_docx(open(sys.argv[1], 'rb').read(), Limits())\n"
+              "print(' '.join(w.text for w in read_docx(data, Limits()).words))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(source)], capture_output=True,
+                          text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "Jane Smith" in done.stdout
