@@ -1,6 +1,7 @@
 """Scanned PDF pages -> words by OCR (Tesseract), with a skew correction and check-box detection."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ def read_scanned_pages(pdf: pdfium.PdfDocument, limits: Limits) -> ScannedText:
     """OCR every page of `pdf`; check boxes found in the image become CHECKED / UNCHECKED words."""
     if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
         raise UnreadableDocument("scanned PDF needs Tesseract OCR, which is not installed on this server")
+    # Tesseract's OpenMP threads make it several times slower on a busy machine; one page, one core.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     result = ScannedText()
     offset = 0.0
     budget = limits.max_chars
@@ -112,7 +115,7 @@ def skew_angle(image: Image.Image) -> float:
 
 
 def find_check_boxes(ink: np.ndarray, pixels_per_point: float) -> list[Box]:
-    """Small square outlines (BOX_SIDE points a side) in an ink mask, ticked when ink fills their inside.
+    """Small square outlines (about BOX_SIDE points a side) in an ink mask, ticked when ink fills their inside.
 
     An outline has thin sides and stands apart from other ink (letters of bold text do not).
     """
