@@ -545,7 +545,6 @@ CORE_NS = {"dc": "http://purl.org/dc/elements/1.1/",
            "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"}
 CORE_PROPERTIES = ("dc:title", "dc:subject", "cp:keywords", "dc:description")
 CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-APP_PAGES = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}Pages"
 
 
 def read_docx(data: bytes, limits: Limits) -> Extraction:
@@ -569,7 +568,7 @@ def read_docx(data: bytes, limits: Limits) -> Extraction:
     extraction = Extraction(format="docx", words=walker.words, values=walker.values,
                             field_names=walker.field_names, unreadable=walker.unreadable)
     extraction.furniture = _furniture(package, max(0, walker.chars_left))
-    extraction.pages = _pages_hint(package)
+    # pages stays None: a DOCX has no fixed pagination (docProps/app.xml's count is often stale).
     return extraction
 
 
@@ -602,12 +601,3 @@ def _furniture(package: _Package, chars_left: int) -> list[str]:
             if value:
                 texts.append(f"{prop.get('name', '')}: {value}")
     return texts
-
-
-def _pages_hint(package: _Package) -> int | None:
-    """The page count Word saved in docProps/app.xml, if any (a hint, not a measurement)."""
-    if "docProps/app.xml" not in package.names:
-        return None
-    pages = package.xml("docProps/app.xml").find(APP_PAGES)
-    text = pages.text.strip() if pages is not None and pages.text else ""
-    return int(text) if text.isdigit() else None

@@ -8,7 +8,7 @@ import pypdf
 import pytest
 
 from parsers.sniff import sniff
-from tests import hostile
+import hostile
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import olefile
 import pytest
 
 from parsers.sniff import sniff
-from tests import hostile
+import hostile
 
 
 @pytest.fixture(scope="module")
