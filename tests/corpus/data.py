@@ -155,12 +155,30 @@ STORIES = (
           None,
           ("Tyler's grandmother does not want him to know she spoke to us.",),
           ("Please speak to her at the family centre rather than at home.",)),
-    Story(("Workers at a hand car wash on Millbrook Road appear to live on site. They do not seem to have their own "
-           "phones and are collected by the same van each evening.",
-           "One worker told a volunteer that he has not been paid since he arrived."),
+    Story(("Aoife has been seen working late evenings at a hand car wash on Millbrook Road with adults who appear "
+           "to live on site.",
+           "She told a friend that she is paid in cash and has to hand the money over to someone each night."),
           ("White Ford Transit van, collects workers at about 7pm.", "Hand car wash, Millbrook Road West."),
-          ("The volunteer still visits the car wash and could be put at risk.",),
-          ("Keep the volunteer's name out of any records shared outside the police.",)),
+          ("The friend who told us could easily be identified.",),
+          ("Please speak to us before any visit to the car wash.",)),
+    Story(("Oliwia has missed eleven days of college since September. Her friends say she stays with an older "
+           "boyfriend in Romsey who collects her from the bus station.",
+           "She has recently had her hair and nails done and says the boyfriend paid."),
+          ("Silver Audi A3 seen at Romsey bus station.",),
+          ("Oliwia may stop speaking to her tutor if she finds out.",),
+          ("Contact through her college safeguarding lead only.",)),
+    Story(("Arjun told his tutor that he has been asked to hold a bag for a friend's cousin and that he is paid "
+           "in trainers and phone credit.",
+           "He seemed worried and asked what would happen if he said no."),
+          None,
+          ("Arjun is worried the cousin will find out he told anyone.",),
+          ("Speak to Arjun with his tutor present, away from the college site.",)),
+    Story(("Jordan has been sleeping in Hoglands Park for about two weeks. Outreach staff have seen different "
+           "adults bringing him food and taking him away in cars.",
+           "He will not say where he goes."),
+          ("Red Peugeot 208 and a dark people carrier, both seen late evening.",),
+          ("Jordan avoids outreach staff when police are nearby.",),
+          ("Outreach staff can pass on a message first.",)),
 )
 
 
@@ -177,12 +195,15 @@ def _person_values(i: int, person: Person, *, date_style: str, postcode_style: s
     return {f"subjects[{i}].{k}": v for k, v in raw.items() if v is not None}
 
 
-def _fill(version: str, n: int, *, submitter: int, people: tuple[int, ...], story: int, cats: tuple[str, ...],
+def _fill(version: str, n: int, *, submitter: int, people: tuple[int, ...], cats: tuple[str, ...],
           consent: tuple[str | None, str | None, str | None] = ("yes", "no", "yes"), source: str | None = "told_by_subject",
           completed: dt.date, other: str | None = None, drop: tuple[str, ...] = (), footer: bool = True,
           revisions: dict[str, str] | None = None) -> Fill:
-    """One case's answers; `n` varies date and postcode typing; `drop` leaves answers empty."""
-    s, st = SUBMITTERS[submitter], STORIES[story]
+    """One case's answers; `n` varies date and postcode typing; `drop` leaves answers empty.
+
+    The information is about the first person in `people`.
+    """
+    s, st = SUBMITTERS[submitter], STORIES[people[0]]
     values: dict[str, Value | None] = {
         "submitter.name": s.name,
         "submitter.role": s.role,
@@ -224,49 +245,49 @@ def _version_fills(v: str, k: int) -> dict[str, Fill]:
     is_v3 = v == "v3"
     return {
         "docx_template": _fill(
-            v, 0 + k, submitter=(0 + k) % 9, people=((0 + k) % 9, 11) if k != 1 else ((0 + k) % 9,), story=(0 + k) % 9,
+            v, 0 + k, submitter=(0 + k) % 9, people=((0 + k) % 9, 11) if k != 1 else ((0 + k) % 9,),
             cats=(CCE[v], "drug_related_harm"), completed=dt.date(2023 + k, 3, 2), other="Rough sleeping" if is_v3 else None,
             drop=("information.date_obtained", "information.source") if v == "v1" else
                  ("handling.mitigation",) if is_v3 else ()),
         "docx_typed": _fill(
-            v, 1 + k, submitter=3 + k, people=(1 + k,), story=1 + k,
+            v, 1 + k, submitter=3 + k, people=(1 + k,),
             cats=("missing_exploited_trafficked", CSE[v], "anti_social_behaviour"), consent=("unknown", "yes", "yes"),
             source="told_by_third_party", completed=dt.date(2024, 1, 12 + k),
             drop=("submitter.email", "categories") if v == "v1" else
                  ("consent.may_contact_submitter",) if v == "v2" else (),
             footer=v != "v2"),
         "docx_legacy": _fill(
-            v, 2 + k, submitter=(6 + k) % 9, people=(2 + k, 4 + k), story=(2 + k) % 9,
+            v, 2 + k, submitter=(6 + k) % 9, people=(2 + k, 4 + k),
             cats=("community_cohesion", *covid), consent=("no", "no", "yes"), source="records",
             completed=dt.date(2022, 11, 5 + k), other="Concerns about family tension at home" if is_v3 else None,
             drop=("subjects[0].surname", "subjects[0].forenames", "subjects[0].date_of_birth") if v == "v2" else ()),
         "docx_tracked": _fill(
-            v, 3 + k, submitter=(1 + 2 * k) % 9, people=(0, 5 + k) if k != 2 else (0,), story=0,
+            v, 3 + k, submitter=(1 + 2 * k) % 9, people=(0, 5 + k) if k != 2 else (0,),
             cats=("organised_crime", CCE[v]), consent=("yes", "yes", "no"), source="first_hand",
             completed=dt.date(2025, 2, 10 + k), revisions={"subjects[0].surname": "Smyth",
                                                              "submitter.role": "Support Worker"},
             drop=("handling.risks_if_police_act",) if is_v3 else ()),
         "doc": _fill(
-            v, 4 + k, submitter=(5 + k) % 9, people=((4 + k) % 12,), story=(4 + k) % 9,
+            v, 4 + k, submitter=(5 + k) % 9, people=((4 + k) % 12,),
             cats=("drug_related_harm", "anti_social_behaviour"), consent=("unknown", "no", "yes"), source="told_by_subject",
             completed=dt.date(2021, 7, 19 + k)),
         "pdf_form": _fill(
-            v, 5 + k, submitter=(4 + k) if k != 2 else 0, people=(5 + k, 10), story=(5 + k) % 9,
+            v, 5 + k, submitter=(4 + k) if k != 2 else 0, people=(5 + k, 10),
             cats=("modern_day_slavery", "organised_crime", *covid), consent=("no", None, "yes") if v != "v1" else (None, None, "yes"),
             source="told_by_third_party", completed=dt.date(2024, 9, 3 + k), other="Online gaming contacts" if is_v3 else None,
             drop=("information.date_obtained",) if v == "v2" else ("submitter.email",) if is_v3 else ()),
         "pdf_text": _fill(
-            v, 6 + k, submitter=(7 + k) % 9 if k != 0 else 7, people=((6 + k) % 12,) if k else (6, 9), story=(6 + k) % 9,
+            v, 6 + k, submitter=(7 + k) % 9 if k != 0 else 7, people=((6 + k) % 12,) if k else (6, 9),
             cats=(CSE[v], "missing_exploited_trafficked"), consent=("yes", "yes", "yes"), source="first_hand",
             completed=dt.date(2026, 5, 28 - k), other="Rough sleeping" if is_v3 else None,
             drop=("categories", "submitter.role") if v == "v2" else ("handling.mitigation",) if is_v3 else (),
             footer=not is_v3),
         "pdf_word_export": _fill(
-            v, 7 + k, submitter=(2 + 3 * k) % 9, people=((8 + k) % 12, 0) if k != 1 else ((8 + k) % 12,), story=(8 - k) % 9,
+            v, 7 + k, submitter=(2 + 3 * k) % 9, people=((8 + k) % 12, 0) if k != 1 else ((8 + k) % 12,),
             cats=("community_cohesion", "anti_social_behaviour"), consent=("no", "no", "no"), source="records",
             completed=dt.date(2023, 10, 6 + k)),
         "pdf_scanned": _fill(
-            v, 8 + k, submitter=4 + k, people=((0, 5, 7)[k],) if k != 1 else (5, 10), story=(0, 5, 7)[k],
+            v, 8 + k, submitter=4 + k, people=((0, 5, 7)[k],) if k != 1 else (5, 10),
             cats=("drug_related_harm", CCE[v]), consent=("unknown", "yes", "yes"), source="told_by_subject",
             completed=dt.date(2024, 6, 14 + k)),
     }

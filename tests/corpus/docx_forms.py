@@ -39,7 +39,8 @@ def _t(text: str, tag: str = "w:t") -> str:
 
 
 def _r(text: str, *, bold: bool = False, grey: bool = False, font: str | None = None, deleted: bool = False) -> str:
-    props = ("<w:b/>" if bold else "") + (f'<w:rFonts w:ascii="{font}" w:eastAsia="{font}" w:hAnsi="{font}"/>' if font else "")
+    props = f'<w:rFonts w:ascii="{font}" w:eastAsia="{font}" w:hAnsi="{font}"/>' if font else ""
+    props += "<w:b/>" if bold else ""
     props += '<w:color w:val="808080"/>' if grey else ""
     rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
     return f"<w:r>{rpr}{_t(text, 'w:delText' if deleted else 'w:t')}</w:r>"

@@ -15,15 +15,18 @@ Format ids (each for v1, v2 and v3):
 - `pdf_word_export`: a word processor's "Save as PDF" of a DOCX (LibreOffice); record format `pdf_text`.
 - `pdf_scanned`: a `pdf_text` form rasterised, rotated and noisy, as an image-only PDF.
 
-`doc` and `pdf_word_export` cases need LibreOffice (`soffice`) to build: where it is missing they
-are left out of the returned list (and not written). Every other case builds with Python packages
-only; `pdf_scanned` needs Tesseract only to be parsed, which `Case.needs` says.
+Cases that need an external tool are built only where it is installed, and are otherwise absent
+from the returned list (and not written): `doc` and `pdf_word_export` need LibreOffice (`soffice`)
+to build; `pdf_scanned` builds with Python packages alone but needs Tesseract to be read, so it is
+left out where `tesseract` is missing. `Case.needs` names the tool a parser needs for a case.
+Everything else builds with Python packages only.
 
 Run `python -m tests.corpus.generate OUT_DIR` to build everything.
 """
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -58,7 +61,14 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "pdf_word_export": ("pdf", "pdf_text", ()),
     "pdf_scanned": ("pdf", "pdf_scanned", ("tesseract",)),
 }
-NEEDS_OFFICE = frozenset({"doc", "pdf_word_export"})
+# format id -> the tool without which the case is not built
+REQUIRES = {"doc": "soffice", "pdf_word_export": "soffice", "pdf_scanned": "tesseract"}
+
+
+def missing_tools() -> set[str]:
+    """External tools not installed here (their cases are left out of the corpus)."""
+    found = {"soffice": office.soffice(), "tesseract": shutil.which("tesseract")}
+    return {tool for tool, path in found.items() if path is None}
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,7 @@ def build_corpus(out_dir: Path, formats: Iterable[str] | None = None,
     definitions = load_definitions()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    has_office = office.soffice() is not None
+    absent = missing_tools()
     built: list[tuple[str, str, Path]] = []
     to_convert: dict[str, list[Path]] = {"doc": [], "pdf": []}
     with tempfile.TemporaryDirectory(prefix="cpi-corpus-") as tmp_name:
@@ -102,7 +112,7 @@ def build_corpus(out_dir: Path, formats: Iterable[str] | None = None,
         for version in versions:
             definition = definitions[version]
             for fmt in formats:
-                if fmt in NEEDS_OFFICE and not has_office:
+                if REQUIRES.get(fmt) in absent:
                     continue
                 fill, name = FILLS[(version, fmt)], f"{version}_{fmt}"
                 path = out_dir / f"{name}.{FORMATS[fmt][0]}"
@@ -150,9 +160,10 @@ def main(argv: list[str]) -> int:
         doc = case.expected["document"]
         print(f"{case.path.name:30} {case.path.stat().st_size:>8} bytes  format={doc['format']:<11} "
               f"pages={doc['pages']}  flags={','.join(case.expected['flags']) or '-'}")
-    skipped = sorted(NEEDS_OFFICE) if office.soffice() is None else []
+    absent = missing_tools()
+    skipped = sorted(fmt for fmt, tool in REQUIRES.items() if tool in absent)
     if skipped:
-        print(f"not built (LibreOffice not installed): {', '.join(skipped)}")
+        print(f"not built ({', '.join(sorted(absent))} not installed): {', '.join(skipped)}")
     print(f"{len(cases)} cases in {time.monotonic() - started:.1f} s")
     return 0
 
