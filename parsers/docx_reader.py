@@ -3,7 +3,7 @@
 The package is opened with `zipfile` and its XML parts parsed with a locked-down lxml parser;
 every part's size is capped before and while it is read, because documents come from outside.
 Word's body is walked in document order: a body paragraph is a line from x=0, a table row a
-band of lines with cell i at x = grid column * 200 (see `CELL_WIDTH`).
+band of lines with cell i at x = grid column * 1000 (see `CELL_WIDTH`).
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 # Layout, in points: one character is CHAR_WIDTH wide, a line LINE_HEIGHT high (words
 # WORD_HEIGHT of it, like 10 pt type on a 12 pt pitch); ROW_GAP between body blocks and rows.
-CELL_WIDTH = 200.0
+CELL_WIDTH = 1000.0
 CHAR_WIDTH = 5.0
 LINE_HEIGHT = 12.0
 WORD_HEIGHT = 10.0

@@ -69,22 +69,19 @@ class _Normaliser:
         if text is None:
             return None
         try:
-            return self._typed(f, key, text, raw)
+            return self._typed(f, key, text)
         except normalise.Unreadable:
             self.unreadable.append(key)
             return text
 
-    def _typed(self, f: FieldDef, key: str, text: str, original: str) -> Any:
+    def _typed(self, f: FieldDef, key: str, text: str) -> Any:
+        """The typed value; `raw` keeps the text where more than whitespace changed."""
         kind = f.type
         if kind in ("date", "postcode", "email"):
             value = getattr(normalise, kind)(text)
             if value != text:
                 self.raw[key] = text
             return value
-        if kind == "phone":
-            if text != original:
-                self.raw[key] = original
-            return text
         if kind in ("yes_no", "yes_no_unknown", "gender", "source"):
             options = self.d.choices.get(kind, {})
             code = normalise.choice(text, options)

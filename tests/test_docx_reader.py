@@ -91,18 +91,18 @@ def test_paragraphs_and_table_rows_are_laid_out_as_lines_and_grid_columns():
     assert ex.format == "docx"
     assert words_at(ex, 0.0) == [("Section", 0.0), ("1", 40.0), ("Your", 50.0), ("details", 75.0)]
     # Row 1 at 12 + 6; cells at grid columns 0 and 1.
-    assert words_at(ex, 18.0) == [("Your", 0.0), ("name", 25.0), ("Jane", 200.0), ("Smith", 225.0)]
+    assert words_at(ex, 18.0) == [("Your", 0.0), ("name", 25.0), ("Jane", 1000.0), ("Smith", 1025.0)]
     # Row 2: two lines in the label cell, so row 3 starts 2 lines + gap below.
     assert words_at(ex, 36.0) == [("Job", 0.0), ("title", 20.0), ("/", 50.0), ("role", 60.0),
-                                  ("Youth", 200.0), ("worker", 230.0)]
+                                  ("Youth", 1000.0), ("worker", 1030.0)]
     assert words_at(ex, 48.0) == [("(as", 0.0), ("on", 20.0), ("badge)", 35.0)]
     # Row 3: the label spans two grid columns, so the value sits at column 2.
-    assert words_at(ex, 66.0) == [("Address", 0.0), ("1", 400.0), ("High", 410.0), ("St", 435.0)]
+    assert words_at(ex, 66.0) == [("Address", 0.0), ("1", 2000.0), ("High", 2010.0), ("St", 2035.0)]
     # Row 4: a vertical-merge continuation shows nothing but keeps its column.
-    assert words_at(ex, 84.0) == [("Town", 200.0), ("SO14", 400.0), ("7DU", 425.0)]
+    assert words_at(ex, 84.0) == [("Town", 1000.0), ("SO14", 2000.0), ("7DU", 2025.0)]
     assert words_at(ex, 102.0) == [("After", 0.0)]
     jane = next(w for w in ex.words if w.text == "Jane")
-    assert (jane.x1, jane.bottom) == (220.0, 28.0)
+    assert (jane.x1, jane.bottom) == (1020.0, 28.0)
 
 
 def test_tabs_split_words_and_breaks_start_new_lines():
@@ -119,8 +119,8 @@ def test_nested_table_rows_sit_inside_the_cell_band():
     body = table(row(cell(p(r("Subject 1"))), cell(p(r("Details")), inner)),
                  row(cell(p(r("Next")))))
     ex = read_docx(build(body), LIMITS)
-    assert words_at(ex, 12.0) == [("Surname", 200.0), ("Smith", 400.0)]
-    assert words_at(ex, 30.0) == [("Forename(s)", 200.0), ("Jane", 400.0)]
+    assert words_at(ex, 12.0) == [("Surname", 1000.0), ("Smith", 2000.0)]
+    assert words_at(ex, 30.0) == [("Forename(s)", 1000.0), ("Jane", 2000.0)]
     assert words_at(ex, 48.0) == [("Next", 0.0)]
 
 
@@ -129,7 +129,7 @@ def test_grid_before_shifts_a_rows_cells_to_their_grid_columns():
                  '<w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr>'
                  + cell(p(r("Postcode"))) + cell(p(r("SO14"))) + "</w:tr>")
     ex = read_docx(build(body), LIMITS)
-    assert words_at(ex, 18.0) == [("Postcode", 200.0), ("SO14", 400.0)]
+    assert words_at(ex, 18.0) == [("Postcode", 1000.0), ("SO14", 2000.0)]
 
 
 def test_text_box_content_is_read_once_below_its_paragraph():
@@ -183,8 +183,8 @@ def test_content_controls_at_block_row_cell_and_inline_level():
     assert ex.field_names == {"information_text", "subject_row", "subjects_0_forenames",
                               "submitter_name"}
     # Controls do not disturb the layout: the cell-level control's cell is still column 1.
-    assert words_at(ex, 54.0) == [("Forename(s)", 0.0), ("Jane", 200.0), ("Ann", 225.0)]
-    assert words_at(ex, 72.0) == [("Your", 0.0), ("name", 25.0), ("Sam", 200.0), ("Lee", 220.0)]
+    assert words_at(ex, 54.0) == [("Forename(s)", 0.0), ("Jane", 1000.0), ("Ann", 1025.0)]
+    assert words_at(ex, 72.0) == [("Your", 0.0), ("name", 25.0), ("Sam", 1000.0), ("Lee", 1020.0)]
 
 
 def test_placeholder_and_empty_controls_are_none_and_their_prompt_is_not_a_word():
@@ -253,7 +253,7 @@ def test_legacy_text_fields_give_their_shown_text_and_default_spaces_are_empty()
     ex = read_docx(build(body), LIMITS)
     assert ex.values == {"subjects_0_postcode": "so14 7du", "submitter_phone": None}
     assert ex.field_names == {"subjects_0_postcode", "submitter_phone"}
-    assert words_at(ex, 0.0) == [("Postcode", 0.0), ("so14", 200.0), ("7du", 225.0)]
+    assert words_at(ex, 0.0) == [("Postcode", 0.0), ("so14", 1000.0), ("7du", 1025.0)]
     assert words_at(ex, 18.0) == [("Phone", 0.0)]
     assert "FORMTEXT" not in [w.text for w in ex.words]
 
