@@ -3,7 +3,9 @@
 Styles: `template` (content controls at inline, cell, row and block level, check box and
 drop-down controls, placeholders for empty answers), `typed` (controls lost, values and tick
 marks typed into the cells), `legacy` (FORMTEXT / FORMCHECKBOX fields) and `tracked` (typed,
-with tracked insertions and deletions).
+with tracked insertions and deletions). Legacy fields of v1 keep Word's default names (`Text3`,
+`Check12`); later versions name them by field name cut to Word's 20-character limit. Partners'
+copies print labels in varied styles (`Name`, `Name:`, `NAME -`).
 """
 from __future__ import annotations
 
@@ -245,6 +247,8 @@ class _DocxForm:
 
 def write_docx(definition: FormDefinition, fill: Fill, style: str, path: Path) -> None:
     """Write `fill` as a CPI form of `definition`'s version in `style` (one of STYLES)."""
+    if style not in STYLES:
+        raise ValueError(f"unknown DOCX style: {style}")
     form = _DocxForm(definition, fill, style)
     document = docx.Document()
     section = document.sections[0]

@@ -86,8 +86,7 @@ class _FormCanvas:
         self.y -= 22
 
     def row(self, row: Row) -> None:
-        label = printed_label(row.label, "plain")
-        value = self.fill.values.get(row.key)
+        label, value = row.label, self.fill.values.get(row.key)
         if row.kind == "choice":
             options = option_phrases(self.d, row.choice)
             height = 14 * (len(options) if row.choice == "source" else 1)
