@@ -1,10 +1,14 @@
 """Finding the printed labels of a form among its words, tolerant of case, punctuation and wrapping."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .layout import Layout
 from .normalise import fold
+
+
+_LABEL_PUNCTUATION = re.compile(r"[:\-–—*]{1,2}")
 
 
 @dataclass(frozen=True)
@@ -107,9 +111,24 @@ class AnchorFinder:
                 if not (self._at_segment_start(start) or last_word_text.rstrip().endswith(":")):
                     continue
                 used.update(seq)
-                found.append(self._anchor(phrase, words))
+                found.append(self._anchor(phrase, words + self._trailing_punctuation(seq[-1])))
         found.sort(key=lambda a: (a.top, a.x0))
         return found
+
+    def _trailing_punctuation(self, last_token: int) -> tuple[int, ...]:
+        """A lone `:` or `-` printed after a label (perhaps wrapped onto the next line) belongs to it."""
+        layout = self.layout
+        word = layout.tokens[last_token].word
+        seg = layout.segments[layout.segment_of[word]]
+        pos = seg.words.index(word)
+        if pos + 1 < len(seg.words):
+            nxt: int | None = seg.words[pos + 1]
+        else:
+            cont = layout.next_line_segment(layout.segment_of[word])
+            nxt = layout.segments[cont].words[0] if cont is not None else None
+        if nxt is not None and _LABEL_PUNCTUATION.fullmatch(layout.words[nxt].text):
+            return (nxt,)
+        return ()
 
     def _anchor(self, phrase: Phrase, words: tuple[int, ...]) -> Anchor:
         ws = [self.layout.words[i] for i in words]

@@ -124,22 +124,32 @@ class LabelledReader:
         return lines
 
     def text_of(self, lines: list[list[int]]) -> str | None:
-        """Region words as text: lines of a paragraph joined, paragraph breaks kept."""
+        """Region words as text: wrapped lines joined, paragraph breaks kept.
+
+        In DOCX every line is a paragraph. Elsewhere a line ends its paragraph when the next
+        line's first word would have fitted on it (the writer pressed Enter, not the margin).
+        """
         words = self.layout.words
+        right = max((words[line[-1]].x1 for line in lines), default=0.0)
+        if lines and not self.paragraph_lines:
+            right = max(right, self.layout.column_right(words[lines[0][0]].x0))
+        space = self.layout.line_height * 0.3
         out: list[str] = []
-        prev_bottom: float | None = None
-        for line in lines:
+        for i, line in enumerate(lines):
             text = " ".join(words[w].text for w in line)
-            top = words[line[0]].top
-            if not out:
+            if i == 0:
                 out.append(text)
-            elif self.paragraph_lines or (prev_bottom is not None and top - prev_bottom > 0.6 * self.layout.line_height):
+                continue
+            prev_end = words[lines[i - 1][-1]].x1
+            first = words[line[0]]
+            fitted = prev_end + space + (first.x1 - first.x0) < right - space and (
+                out[-1].rstrip()[-1:] in ".!?:;)\"'" or first.text[:1].isupper() or first.text[:1].isdigit())
+            if self.paragraph_lines or fitted:
                 out.append("\n" + text)
             elif out[-1].endswith("-") and not out[-1].endswith(" -"):
                 out.append(text)
             else:
                 out.append(" " + text)
-            prev_bottom = max(words[w].bottom for w in line)
         value = "".join(out).strip().lstrip(":-–—").strip()
         return None if fold(value) in EMPTY_ANSWERS else value
 

@@ -107,6 +107,11 @@ class Layout:
             for part in parts:
                 self.tokens.append(Token(part, wi, line, si))
 
+    def column_right(self, x0: float) -> float:
+        """How far text reaches in the column starting at `x0` (where wrapped lines end)."""
+        tol = max(self.line_height, 6.0)
+        return max((s.x1 for s in self.segments if abs(s.x0 - x0) <= tol), default=x0)
+
     def line_text(self, line: int) -> str:
         return " ".join(self.words[w].text for w in self.lines[line])
 

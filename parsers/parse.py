@@ -87,13 +87,11 @@ def record_from(extraction: Extraction, data: bytes, filename: str, config: Pars
     current = definitions.get(config.current_version)
     paragraph_lines = extraction.format in ("docx", "doc")
     findings = LabelledReader(layout, anchors, definition, paragraph_lines).read()
-    values = dict(findings.values)
+    # A field or tagged control that exists is authoritative, even when empty.
+    values = {**findings.values, **{n: v for n, v in extraction.values.items() if n in extraction.field_names}}
     for name, value in extraction.values.items():
-        if value is not None or name not in values:
-            values[name] = value
-    unreadable = (findings.unreadable | extraction.unreadable) - {
-        n for n, v in extraction.values.items() if v is not None
-    }
+        values.setdefault(name, value)
+    unreadable = (findings.unreadable | extraction.unreadable) - extraction.field_names
     flags: set[str] = set()
     out_of_date = current is not None and definition.version != current.version and definition.issued < current.issued
     status = "out_of_date" if out_of_date else "current"

@@ -17,10 +17,12 @@ YES_NO = {"yes": True, "no": False}
 
 
 def _value(path: str, value: Value | None, raw: dict[str, str]) -> Any:
-    """The canonical record value; where normalisation changes the text, keep the text in `raw`."""
+    """The canonical record value; where normalisation changes more than whitespace, keep the text in `raw`."""
     if value is None:
         return None
-    if isinstance(value, (Date, Postcode, Email, Phone)):
+    if isinstance(value, Phone):
+        return value.canonical
+    if isinstance(value, (Date, Postcode, Email)):
         if value.canonical != value.typed:
             raw[path] = value.typed
         return value.canonical
