@@ -10,6 +10,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytesseract
 from PIL import Image
+from scipy import ndimage
 
 from parsers.config import Limits
 from parsers.extraction import CHECKED, UNCHECKED, UnreadableDocument, Word
@@ -21,8 +22,11 @@ RULE_LENGTH = 30.0  # points: ink runs this long are table rules, erased before 
 MAX_PIXELS = 40_000_000  # rendering budget per page; larger pages are rendered at a lower resolution
 SKEW_LIMIT, SKEW_STEP = 3.0, 0.25  # degrees
 SKEW_SIDE = 1000  # pixels: the downscaled image the skew is measured on
-INK_LEVEL = 128  # grey level below which a pixel is ink
-BOX_SIDE = (8.0, 20.0)  # points: a check box side
+INK_LEVEL = 170  # grey level below which a pixel is ink (thin grey box outlines included)
+BOX_SIDE = (5.0, 20.0)  # points: a check box side (symbol-font boxes are small)
+TICK_SIZE = (4.0, 20.0)  # points: a tick or cross standing on its own
+# What OCR makes of a tick or cross on its own; anything else read there is text, not a mark.
+TICK_READINGS = frozenset(["v", "V", "vv", "Vv", "J", "x", "X", "K", "&", "¥", "✓", "✔", "[x]", "[X]", "x]"])
 TICK_INK = 0.06  # share of inked pixels inside a box above which it is ticked
 OCR_SECONDS = 60  # per page
 BORDER_NOISE = re.compile(r"^[|\[\](){}_—–\-=~.,:;'\"`]+$")  # table rules and specks read as characters
@@ -138,10 +142,38 @@ def find_check_boxes(ink: np.ndarray, pixels_per_point: float) -> list[Box]:
         y1 = int(rows[below].max())
         if not (_column_inked(ink, x0, y, y1, tolerance) and _column_inked(ink, x1 - 1, y, y1, tolerance)):
             continue
-        if not (_thin_sides(ink, x0, y, x1, y1) and _stands_apart(ink, x0, y, x1, y1, pixels_per_point)):
+        if not (_square_corners(ink, x0, y, x1, y1) and _thin_sides(ink, x0, y, x1, y1)
+                and _stands_apart(ink, x0, y, x1, y1, pixels_per_point)):
             continue
         boxes.append(Box(x0, y, x1, y1, _inside_ink(ink, x0, y, x1, y1) > TICK_INK))
     return boxes
+
+
+def find_ticks(ink: np.ndarray, readings: list[tuple[str, int, int, int, int]], boxes: list[Box],
+               pixels_per_point: float) -> list[Box]:
+    """Ticks and crosses standing on their own (no box drawn around them), as ticked boxes.
+
+    A candidate is a connected piece of ink of tick size, apart from other ink, outside the boxes
+    found, and either not read by OCR at all or read as one of TICK_READINGS.
+    """
+    labels, _ = ndimage.label(ink)
+    low, high = TICK_SIZE[0] * pixels_per_point, TICK_SIZE[1] * pixels_per_point
+    ticks: list[Box] = []
+    for index, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
+        x0, y0, x1, y1 = columns.start, rows.start, columns.stop, rows.stop
+        width, height = x1 - x0, y1 - y0
+        if not (low <= max(width, height) <= high and min(width, height) >= 2 * pixels_per_point):
+            continue
+        if any(_overlaps(box, x0, y0, x1, y1) for box in boxes):
+            continue
+        if not 0.08 <= float((labels[rows, columns] == index).mean()) <= 0.5:
+            continue
+        if not _stands_apart(ink, x0, y0, x1, y1, pixels_per_point):
+            continue
+        read = [text for text, *area in readings if _overlaps(Box(*area, ticked=False), x0, y0, x1, y1)]
+        if all(text in TICK_READINGS for text in read):
+            ticks.append(Box(x0, y0, x1, y1, ticked=True))
+    return ticks
 
 
 def _horizontal_runs(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -160,30 +192,40 @@ def _column_inked(ink: np.ndarray, x: int, y0: int, y1: int, tolerance: int) -> 
     return strip.size > 0 and float(strip.any(axis=1).mean()) > 0.85
 
 
+def _square_corners(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> bool:
+    """True when ink reaches all four corners (round letters leave them empty)."""
+    reach = max(2, (x1 - x0) // 7)
+    corners = (ink[y0:y0 + reach, x0:x0 + reach], ink[y0:y0 + reach, x1 - reach:x1],
+               ink[y1 - reach + 1:y1 + 1, x0:x0 + reach], ink[y1 - reach + 1:y1 + 1, x1 - reach:x1])
+    return all(corner.any() for corner in corners)
+
+
 def _thin_sides(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> bool:
-    """True when the four sides are thin lines (bowls of bold letters are thick strokes)."""
+    """True when the top and left sides are thin lines (bowls of bold letters are thick strokes).
+
+    The right and bottom sides may carry a drop shadow (ZapfDingbats boxes).
+    """
     side = x1 - x0
     limit = max(3, int(0.2 * side))
     reach = int(0.3 * side)
     middle_row, middle_column = (y0 + y1) // 2, (x0 + x1) // 2
-    strokes = (ink[middle_row, max(0, x0 - 2):x0 + reach], ink[middle_row, x1 - reach:x1 + 2],
-               ink[max(0, y0 - 2):y0 + reach, middle_column], ink[y1 - reach:y1 + 3, middle_column])
+    strokes = (ink[middle_row, max(0, x0 - 2):x0 + reach], ink[max(0, y0 - 2):y0 + reach, middle_column])
     return all(0 < int(stroke.sum()) <= limit for stroke in strokes)
 
 
 def _stands_apart(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int, pixels_per_point: float) -> bool:
-    """True when the ring 1-2.5 points around the outline is almost free of ink."""
+    """True when the ring 1-2.5 points around the outline is almost free of ink (letters have neighbours)."""
     near, far = int(pixels_per_point), int(2.5 * pixels_per_point)
     height, width = ink.shape
     outer = ink[max(0, y0 - far):min(height, y1 + far + 1), max(0, x0 - far):min(width, x1 + far)]
     inner = ink[max(0, y0 - near):min(height, y1 + near + 1), max(0, x0 - near):min(width, x1 + near)]
     ring = int(outer.sum()) - int(inner.sum())
     ring_area = outer.size - inner.size
-    return ring_area > 0 and ring / ring_area < 0.1
+    return ring_area > 0 and ring / ring_area < 0.03
 
 
-def _without_rules(image: Image.Image, ink: np.ndarray, pixels_per_point: float) -> Image.Image:
-    """The page with long horizontal and vertical ink runs (table rules) whitened, for OCR."""
+def _rules(ink: np.ndarray, pixels_per_point: float) -> np.ndarray:
+    """Mask of long horizontal and vertical ink runs (table rules) and their grey edges."""
     length = int(RULE_LENGTH * pixels_per_point)
     rules = np.zeros_like(ink)
     for source, target in ((ink, rules), (ink.T, rules.T)):
@@ -191,12 +233,18 @@ def _without_rules(image: Image.Image, ink: np.ndarray, pixels_per_point: float)
         for row, start, end in zip(rows.tolist(), starts.tolist(), ends.tolist()):
             if end - start >= length:
                 target[row, start:end] = True
-    if not rules.any():
+    if rules.any():
+        for shift in (-2, -1, 1, 2):
+            rules |= np.roll(rules, shift, axis=0) | np.roll(rules, shift, axis=1)
+    return rules
+
+
+def _whitened(image: Image.Image, mask: np.ndarray) -> Image.Image:
+    """`image` with the pixels of `mask` made white."""
+    if not mask.any():
         return image
-    for shift in (-2, -1, 1, 2):  # the grey edges of the rules too
-        rules |= np.roll(rules, shift, axis=0) | np.roll(rules, shift, axis=1)
     pixels = np.array(image)
-    pixels[rules] = 255
+    pixels[mask] = 255
     return Image.fromarray(pixels)
 
 
@@ -210,28 +258,38 @@ def _inside_ink(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> float:
 def _page_words(image: Image.Image, scale: float, offset: float, limits: Limits) -> list[Word]:
     """OCR words of one page image in points, with check-box marks replacing what OCR read in boxes."""
     ink = np.asarray(image) < INK_LEVEL
+    rules = _rules(ink, scale)
+    marks_ink = ink & ~rules
     boxes = find_check_boxes(ink, scale)
     try:
-        data = pytesseract.image_to_data(_without_rules(image, ink, scale), lang=limits.ocr_languages, config=OCR_CONFIG,
+        data = pytesseract.image_to_data(_whitened(image, rules), lang=limits.ocr_languages, config=OCR_CONFIG,
                                          output_type=pytesseract.Output.DICT, timeout=OCR_SECONDS)
     except RuntimeError as error:  # pytesseract's timeout
         raise UnreadableDocument("scanned PDF could not be read in time by OCR") from error
     except pytesseract.TesseractError as error:
         raise UnreadableDocument("scanned PDF could not be read by OCR") from error
+    readings = [(text.strip(), left, top, left + width, top + height)
+                for text, conf, left, top, width, height in zip(data["text"], data["conf"], data["left"],
+                                                                 data["top"], data["width"], data["height"])
+                if text.strip() and float(conf) >= 0]
+    boxes = [box for box in boxes if not _letter_of_a_word(box, readings)]
+    boxes += find_ticks(marks_ink, readings, boxes, scale)
     words: list[Word] = []
-    for text, conf, left, top, width, height in zip(data["text"], data["conf"], data["left"], data["top"],
-                                                     data["width"], data["height"]):
-        text = text.strip()
-        if not text or float(conf) < 0 or BORDER_NOISE.match(text):
+    for text, x0, y0, x1, y1 in readings:
+        if BORDER_NOISE.match(text) or any(_overlaps(box, x0, y0, x1, y1) for box in boxes):
             continue
-        if any(_overlaps(box, left, top, left + width, top + height) for box in boxes):
-            continue
-        words.append(Word(text, left / scale, (left + width) / scale, offset + top / scale,
-                          offset + (top + height) / scale))
+        words.append(Word(text, x0 / scale, x1 / scale, offset + y0 / scale, offset + y1 / scale))
     for box in boxes:
         words.append(Word(CHECKED if box.ticked else UNCHECKED, box.x0 / scale, box.x1 / scale,
                           offset + box.y0 / scale, offset + box.y1 / scale))
     return words
+
+
+def _letter_of_a_word(box: Box, readings: list[tuple[str, int, int, int, int]]) -> bool:
+    """True when the box is a letter (o, n, a...) inside a word OCR read across it."""
+    x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    return any(sum(c.isalpha() for c in text) >= 4 and x0 <= x <= x1 and y0 <= y <= y1
+               and box.x1 - box.x0 < 0.25 * (x1 - x0) for text, x0, y0, x1, y1 in readings)
 
 
 def _overlaps(box: Box, x0: int, y0: int, x1: int, y1: int) -> bool:
