@@ -58,8 +58,8 @@ def test_doc_converts_and_reads_as_the_form_it_was_made_from(word97, private_tmp
     lines = list(rows.values())
     assert [text for text, _ in lines[0]] == ["Community", "Partnership", "Information",
                                               "Sharing", "(CPI)", "Form"]
-    assert lines[1] == [("Your", 0.0), ("name", 25.0), ("Jane", 200.0), ("Smith", 225.0)]
-    assert lines[2] == [("Organisation", 0.0), ("Riverside", 200.0), ("School", 250.0)]
+    assert lines[1] == [("Your", 0.0), ("name", 25.0), ("Jane", 1000.0), ("Smith", 1025.0)]
+    assert lines[2] == [("Organisation", 0.0), ("Riverside", 1000.0), ("School", 1050.0)]
     assert "CPI Form v3.1 – March 2023" in extraction.furniture
     assert list(private_tmp.iterdir()) == []
 
