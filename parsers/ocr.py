@@ -27,6 +27,8 @@ BOX_SIDE = (5.0, 20.0)  # points: a check box side (symbol-font boxes are small)
 TICK_SIZE = (4.0, 20.0)  # points: a tick or cross standing on its own
 # What OCR makes of a tick or cross on its own; anything else read there is text, not a mark.
 TICK_READINGS = frozenset(["v", "V", "vv", "Vv", "J", "x", "X", "K", "&", "¥", "✓", "✔", "[x]", "[X]", "x]"])
+# What OCR makes of a box printed against the word after it: `[]`, `[J]`, `[x]`, `|`, `(`.
+BOX_PREFIX = re.compile(r"^(\[[^\]\s]{0,2}\]|[\[(|{]\S?[\])|}]|[\[(|{])")
 TICK_INK = 0.06  # share of inked pixels inside a box above which it is ticked
 OCR_SECONDS = 60  # per page
 BORDER_NOISE = re.compile(r"^[|\[\](){}_—–\-=~.,:;'\"`]+$")  # table rules and specks read as characters
@@ -278,11 +280,23 @@ def _page_words(image: Image.Image, scale: float, offset: float, limits: Limits)
     for text, x0, y0, x1, y1 in readings:
         if BORDER_NOISE.match(text) or any(_overlaps(box, x0, y0, x1, y1) for box in boxes):
             continue
+        text, x0 = _after_box(text, x0, y0, x1, y1, boxes)
+        if not text:
+            continue
         words.append(Word(text, x0 / scale, x1 / scale, offset + y0 / scale, offset + y1 / scale))
     for box in boxes:
         words.append(Word(CHECKED if box.ticked else UNCHECKED, box.x0 / scale, box.x1 / scale,
                           offset + box.y0 / scale, offset + box.y1 / scale))
     return words
+
+
+def _after_box(text: str, x0: int, y0: int, x1: int, y1: int, boxes: list[Box]) -> tuple[str, int]:
+    """A word OCR read together with the box in front of it (`[]Yes`, `[J]No`): the box's part dropped."""
+    for box in boxes:
+        side = box.x1 - box.x0
+        if abs(box.x0 - x0) < side and x0 < box.x1 < x1 and min(box.y1, y1) > max(box.y0, y0):
+            return BOX_PREFIX.sub("", text, count=1), box.x1
+    return text, x0
 
 
 def _letter_of_a_word(box: Box, readings: list[tuple[str, int, int, int, int]]) -> bool:
