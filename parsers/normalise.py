@@ -65,6 +65,28 @@ def postcode(value: str) -> str:
     return f"{m.group(1)} {m.group(2)}"
 
 
+# What OCR confuses in postcodes: letters read as digits and back.
+_AS_LETTER = str.maketrans("0158$2", "OISBSZ")
+_AS_DIGIT = str.maketrans("OoIlSBZ", "0011582")
+_OUTWARD_SHAPES = {2: ("LD",), 3: ("LDD", "LLD", "LDL"), 4: ("LLDD", "LLDL")}
+
+
+def ocr_postcode(value: str) -> str:
+    """A postcode read by OCR, letters and digits put back by position (`$014 OjZ` -> `SO14 0JZ`)."""
+    compact = re.sub(r"[^A-Za-z0-9$]", "", value)
+    outward, inward = compact[:-3], compact[-3:]
+    if len(inward) != 3 or len(outward) not in _OUTWARD_SHAPES:
+        raise Unreadable(value)
+    inward = inward[0].translate(_AS_DIGIT) + inward[1:].translate(_AS_LETTER)
+    for shape in _OUTWARD_SHAPES[len(outward)]:
+        fixed = "".join(c.translate(_AS_LETTER if k == "L" else _AS_DIGIT) for c, k in zip(outward, shape))
+        try:
+            return postcode(fixed + inward)
+        except Unreadable:
+            continue
+    raise Unreadable(value)
+
+
 def email(value: str) -> str:
     """An e-mail address lower-cased (a `mailto:` prefix dropped); raises `Unreadable` when invalid."""
     cleaned = re.sub(r"^mailto:", "", value.strip(), flags=re.IGNORECASE).strip("<>").lower()

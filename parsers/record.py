@@ -48,8 +48,10 @@ def failure_record(data: bytes, filename: str, reason: str) -> dict[str, Any]:
 class _Normaliser:
     """Turns raw answers into record values, noting what was changed, unreadable or missing."""
 
-    def __init__(self, definition: FormDefinition, values: dict[str, Raw], unreadable: set[str]) -> None:
+    def __init__(self, definition: FormDefinition, values: dict[str, Raw], unreadable: set[str],
+                 ocr_used: bool = False) -> None:
         self.d = definition
+        self.ocr_used = ocr_used
         self.values = values
         self.raw: dict[str, str] = {}
         self.unreadable: list[str] = []
@@ -78,7 +80,12 @@ class _Normaliser:
         """The typed value; `raw` keeps the text where more than whitespace changed."""
         kind = f.type
         if kind in ("date", "postcode", "email"):
-            value = getattr(normalise, kind)(text)
+            try:
+                value = getattr(normalise, kind)(text)
+            except normalise.Unreadable:
+                if not (self.ocr_used and kind == "postcode"):
+                    raise
+                value = normalise.ocr_postcode(text)
             if value != text:
                 self.raw[key] = text
             return value
@@ -92,7 +99,7 @@ class _Normaliser:
 def build_record(document: dict[str, Any], definition: FormDefinition, status: str,
                  values: dict[str, Raw], unreadable: set[str], flags: set[str]) -> dict[str, Any]:
     """The full record for a recognised form version."""
-    n = _Normaliser(definition, values, unreadable)
+    n = _Normaliser(definition, values, unreadable, ocr_used="ocr_used" in flags)
     record = empty_record(document, status, None)
     record["form_version"] = definition.version
     record["version_label"] = definition.label

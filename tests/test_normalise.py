@@ -66,3 +66,14 @@ def test_choices(written, kind, code):
 def test_ambiguous_choice_is_unreadable():
     with pytest.raises(normalise.Unreadable):
         normalise.choice("Yes and no", CHOICES["yes_no"])
+
+
+@pytest.mark.parametrize("read,expected", [("$014 OjZ", "SO14 0JZ"), ("S014 7DU", "SO14 7DU"),
+                                           ("SWIA 1AA", "SW1A 1AA"), ("M1 IAE", "M1 1AE")])
+def test_ocr_postcodes_put_letters_and_digits_back_by_position(read, expected):
+    assert normalise.ocr_postcode(read) == expected
+
+
+def test_ocr_postcode_that_cannot_be_repaired_is_unreadable():
+    with pytest.raises(normalise.Unreadable):
+        normalise.ocr_postcode("sol14 7du x")
