@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 from dateutil import parser as dateparser
@@ -107,6 +108,7 @@ def phone_e164(value: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=8192)
 def fold(value: str) -> str:
     """Lower-case, accents and punctuation removed, single spaces: for comparing words."""
     value = unicodedata.normalize("NFKD", value)
