@@ -111,9 +111,24 @@ class AnchorFinder:
                 if not (self._at_segment_start(start) or last_word_text.rstrip().endswith(":")):
                     continue
                 used.update(seq)
-                found.append(self._anchor(phrase, words + self._trailing_punctuation(seq[-1])))
+                found.append(self._anchor(phrase, self._with_punctuation(words) + self._trailing_punctuation(seq[-1])))
         found.sort(key=lambda a: (a.top, a.x0))
         return found
+
+    def _with_punctuation(self, words: tuple[int, ...]) -> tuple[int, ...]:
+        """The label's words plus any punctuation-only word (`/`, `&`) printed between two of them,
+        also at the end of a line the label wraps from or the start of the line it wraps onto."""
+        layout = self.layout
+        out: list[int] = []
+        for a, b in zip(words, words[1:]):
+            out.append(a)
+            seg_a, seg_b = layout.segments[layout.segment_of[a]], layout.segments[layout.segment_of[b]]
+            if seg_a is seg_b:
+                gap = seg_a.words[seg_a.words.index(a) + 1: seg_a.words.index(b)]
+            else:
+                gap = seg_a.words[seg_a.words.index(a) + 1:] + seg_b.words[: seg_b.words.index(b)]
+            out += [w for w in gap if not fold(layout.words[w].text)]
+        return (*out, words[-1])
 
     def _trailing_punctuation(self, last_token: int) -> tuple[int, ...]:
         """A lone `:` or `-` printed after a label (perhaps wrapped onto the next line) belongs to it."""
