@@ -190,7 +190,12 @@ class LabelledReader:
         return found
 
     def _answer(self, f: FieldDef, lines: list[list[int]]) -> str | None:
-        return self.choice_text(lines) if f.type in CHOICE_TYPES else self.text_of(lines)
+        if f.type in CHOICE_TYPES:
+            return self.choice_text(lines)
+        text = self.text_of(lines)
+        if f.type == "email" and text is not None:
+            return "".join(text.split())  # an address holds no spaces: one wrapped in a narrow cell is rejoined
+        return text
 
     def _read_subjects(self, found: Findings) -> None:
         d = self.definition
