@@ -1,0 +1,213 @@
+"""What the rest of the service does with the database; callers own the transaction and commit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from storage.models import FINAL_STATES, Email, Event, Item, Lease, ReferenceCounter, utcnow
+
+ORIGINAL_STATES = tuple(s for s in FINAL_STATES if s != "duplicate")
+
+
+@dataclass
+class NewItem:
+    """An item to file: a parsed form (`attachment_id` set) or an e-mail without one."""
+
+    attachment_id: int | None
+    state: str
+    record: dict[str, Any]
+    duplicate_of_item: int | None = None
+
+
+def claim(
+    session: Session, mailbox: str, folder: str, uidvalidity: int, uid: str, holder: str, ttl: timedelta
+) -> Email | None:
+    """Claim one message for `holder` until now + `ttl`; None if it is filed or someone holds it.
+
+    A claim whose time ran out (its holder crashed, or a retry fell due) is taken again, attempts + 1.
+    """
+    now = utcnow()
+    email = Email(
+        mailbox=mailbox, folder=folder, uidvalidity=uidvalidity, uid=uid, state="claimed",
+        claimed_by=holder, claim_expires_at=now + ttl, attempts=1, post_action="none",
+    )
+    try:
+        with session.begin_nested():
+            session.add(email)
+    except IntegrityError:
+        pass
+    else:
+        return email
+    taken = session.execute(
+        update(Email)
+        .where(
+            Email.mailbox == mailbox, Email.folder == folder,
+            Email.uidvalidity == uidvalidity, Email.uid == uid,
+            Email.state == "claimed", Email.claim_expires_at <= now,
+            or_(Email.next_attempt_at.is_(None), Email.next_attempt_at <= now),
+        )
+        .values(claimed_by=holder, claim_expires_at=now + ttl, attempts=Email.attempts + 1, updated_at=now)
+        .returning(Email.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if taken is None:
+        return None
+    return session.get(Email, taken, populate_existing=True)
+
+
+def find_duplicate(session: Session, content_key: str, exclude_email_id: int) -> Email | None:
+    """The first other e-mail with this content key that was filed (in any state but duplicate)."""
+    return session.scalars(
+        select(Email)
+        .where(Email.content_key == content_key, Email.id != exclude_email_id, Email.state.in_(ORIGINAL_STATES))
+        .order_by(Email.id)
+        .limit(1)
+    ).first()
+
+
+def file_items(session: Session, email: Email, items: list[NewItem], *, now: datetime | None = None) -> list[Item]:
+    """Add `items` for `email`, each with the next reference of the year (`CPI-2026-000001`).
+
+    The e-mail's own state and post-action are left to the caller.
+    """
+    for new in items:
+        if new.state not in FINAL_STATES:
+            raise ValueError(f"not a final state: {new.state!r}")
+    if not items:
+        return []
+    now = now or utcnow()
+    first = _take_numbers(session, now.year, len(items))
+    filed = []
+    for number, new in enumerate(items, start=first):
+        record = new.record
+        filed.append(Item(
+            email_id=email.id, attachment_id=new.attachment_id,
+            reference=f"CPI-{now.year}-{number:06d}", state=new.state,
+            status=record.get("status"), form_version=record.get("form_version"),
+            flags=_joined(record.get("flags")), categories=_joined(record.get("categories")),
+            organisation=(record.get("submitter") or {}).get("organisation"),
+            received_at=email.received_at or now, record=record,
+            duplicate_of_item=new.duplicate_of_item, created_at=now,
+        ))
+    session.add_all(filed)
+    session.flush()
+    return filed
+
+
+def _take_numbers(session: Session, year: int, count: int) -> int:
+    """Reserve `count` consecutive numbers of `year` (the row stays locked until commit); the first."""
+    while True:
+        last = session.execute(
+            update(ReferenceCounter)
+            .where(ReferenceCounter.year == year)
+            .values(last=ReferenceCounter.last + count)
+            .returning(ReferenceCounter.last)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if last is not None:
+            return last - count + 1
+        try:
+            with session.begin_nested():
+                session.execute(insert(ReferenceCounter).values(year=year, last=count))
+        except IntegrityError:
+            continue
+        return 1
+
+
+def _joined(values: list[str] | None) -> str:
+    """`["a", "b"]` -> `",a,b,"` so `LIKE '%,a,%'` finds it; empty -> `""`."""
+    return f",{','.join(values)}," if values else ""
+
+
+def log_event(session: Session, component: str, event: str, email_id: int | None = None, **detail: Any) -> Event:
+    """Append one event; `detail` holds ids, counts, hashes and statuses, never content."""
+    entry = Event(email_id=email_id, component=component, event=event, detail=detail, at=utcnow())
+    session.add(entry)
+    return entry
+
+
+def acquire_lease(session: Session, name: str, holder: str, ttl: timedelta) -> bool:
+    """Take (or extend) lease `name` for `holder` unless another holder's lease is still running."""
+    now = utcnow()
+    taken = session.execute(
+        update(Lease)
+        .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
+        .values(holder=holder, expires_at=now + ttl)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken:
+        return True
+    try:
+        with session.begin_nested():
+            session.execute(insert(Lease).values(name=name, holder=holder, expires_at=now + ttl))
+    except IntegrityError:
+        return False
+    return True
+
+
+def renew_lease(session: Session, name: str, holder: str, ttl: timedelta) -> bool:
+    """Extend a lease `holder` still has; False if it was lost to another holder or released."""
+    result = session.execute(
+        update(Lease)
+        .where(Lease.name == name, Lease.holder == holder)
+        .values(expires_at=utcnow() + ttl)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def release_lease(session: Session, name: str, holder: str) -> bool:
+    """Give a lease up; False if `holder` did not have it."""
+    result = session.execute(
+        delete(Lease).where(Lease.name == name, Lease.holder == holder).execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def pending_post_actions(session: Session, mailbox: str) -> list[Email]:
+    """E-mails of `mailbox` whose records are committed but whose IMAP move or flag is not done yet."""
+    return list(session.scalars(
+        select(Email).where(Email.mailbox == mailbox, Email.post_action == "pending").order_by(Email.id)
+    ))
+
+
+def due_retries(session: Session, now: datetime) -> list[Email]:
+    """Claimed e-mails nobody holds any more whose next attempt is due: `claim` will take them."""
+    return list(session.scalars(
+        select(Email)
+        .where(
+            Email.state == "claimed", Email.claim_expires_at <= now,
+            or_(Email.next_attempt_at.is_(None), Email.next_attempt_at <= now),
+        )
+        .order_by(Email.id)
+    ))
+
+
+def export_items(session: Session) -> list[dict[str, Any]]:
+    """Every item as its record plus reference, e-mail fields, state and the original's reference."""
+    original = aliased(Item)
+    rows = session.execute(
+        select(Item, Email, original.reference)
+        .join(Email, Item.email_id == Email.id)
+        .outerjoin(original, Item.duplicate_of_item == original.id)
+        .order_by(Item.id)
+    )
+    return [
+        {
+            **item.record,
+            "reference": item.reference,
+            "received_at": item.received_at.isoformat(),
+            "mailbox": email.mailbox,
+            "sender": email.sender,
+            "message_id": email.message_id,
+            "subject": email.subject,
+            "state": item.state,
+            "duplicate_of": duplicate_of,
+        }
+        for item, email, duplicate_of in rows
+    ]
