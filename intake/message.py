@@ -1,0 +1,606 @@
+"""Read one e-mail: who sent it, its subject and body text, and the attached files that may be forms.
+
+`read_message` never raises on broken or hostile mail: it takes what can be taken and counts
+what it could not read in `IncomingMessage.defects`.
+
+Decisions:
+- Whether a part is a form candidate is told from its bytes (`parsers.sniff.sniff`: pdf, docx,
+  doc, encrypted_office, rtf), never from its file name or MIME type, so forms sent as
+  `application/octet-stream`, inline or without a name are all found.
+- text/plain and text/html parts that are not `attachment`-disposition files are the body:
+  the plain text of each e-mail if it has any, else the text of its HTML (tags stripped, nothing
+  fetched). A forwarded e-mail's body follows the outer one's after a marker line.
+- Ignored, never listed: images (signature logos), calendar invitations, vCards, signatures and
+  delivery reports, by MIME type or by their own magic bytes.
+- Any other file sent as an attachment (or with a name) that is not a form is listed with
+  `rejected` = "not a PDF or Word document" and its bytes, so nothing a partner meant to send is
+  silently dropped. Unnamed inline parts of other types are ignored.
+- An attachment over the size limit is listed as rejected with the reason and no data (its
+  bytes stay in the raw message); `size` keeps its real size. An e-mail over the message limit
+  is not walked at all: `IncomingMessage.rejected` says why and only the headers are read.
+- Forwarded e-mails (`message/rfc822`) are walked up to MAX_MESSAGE_DEPTH deep. Zips are opened
+  up to MAX_ZIP_DEPTH deep under one budget per outer zip: the entry count (counted from the
+  central directory signatures before anything is parsed), the unpacked total, and each entry
+  read in chunks with a hard cap, since declared sizes can lie. A zip that breaks a budget or
+  cannot be opened is listed as one rejected attachment (its compressed bytes kept); an
+  encrypted or damaged entry is listed as rejected on its own; a zip with nothing listable is
+  listed as rejected so a person sees it.
+- path_in_message: MIME part numbers joined by "/" ("2", "3/2" for part 2 of a forwarded e-mail
+  at part 3); a zip entry is the zip's name, then its path inside the zip ("forms.zip/sub/a.pdf",
+  "3/forms.zip/a.pdf" inside a forwarded e-mail).
+- File names: RFC 2231 and encoded-words decoded (the standard library's parser), NFC, directory
+  part, control and format characters removed; missing or empty -> `attachment-N.<ext>` from the
+  sniffed type, N being the attachment's position in the list.
+"""
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email import policy
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import parseaddr, parsedate_to_datetime
+from html.parser import HTMLParser
+
+from parsers.sniff import sniff
+
+MB = 1024 * 1024
+FORM_KINDS = frozenset({"pdf", "docx", "doc", "encrypted_office", "rtf"})
+MAX_MESSAGE_DEPTH = 5  # forwarded e-mails inside forwarded e-mails
+MAX_ZIP_DEPTH = 2  # a zip inside a zip is opened, one level further is not
+MAX_PART_LEVELS = 50  # nested multipart levels walked
+MAX_BODY_CHARS = 100_000
+MAX_NAME_CHARS = 200
+MAX_HEADER_BYTES = 1 * MB  # header block read from an oversized e-mail
+
+NOT_A_FORM = "not a PDF or Word document"
+EMPTY = "the attachment is empty"
+FORWARD_MARKER = "---------- Forwarded message ----------"
+
+_BODY_TYPES = frozenset({"text/plain", "text/html"})
+_IGNORED_TYPES = frozenset({
+    "text/calendar", "application/ics", "text/vcard", "text/x-vcard", "text/directory",
+    "application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature",
+    "application/pgp-keys", "message/delivery-status", "message/disposition-notification",
+    "message/feedback-report", "text/rfc822-headers",
+})
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
+_CARD_MAGIC = (b"BEGIN:VCALENDAR", b"BEGIN:VCARD")
+_EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "encrypted_office": "doc", "rtf": "rtf",
+               "zip": "zip"}
+_TYPES = {"pdf": "application/pdf", "doc": "application/msword", "rtf": "application/rtf",
+          "encrypted_office": "application/msword", "zip": "application/zip",
+          "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+_ZIP_JUNK = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+_CENTRAL_DIRECTORY = b"PK\x01\x02"
+_CHUNK = 64 * 1024
+_MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
+_BOUNDARY_LINE = re.compile(rb"^--([0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?])[ \t]*\r?$",
+                            re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class MailLimits:
+    """Size limits on one e-mail and on the zips attached to it."""
+
+    max_attachment_bytes: int = 25 * MB  # one attachment, or one file inside a zip
+    max_message_bytes: int = 50 * MB  # the raw e-mail
+    max_zip_entries: int = 500  # entries in one attached zip, nested zips included
+    max_zip_bytes: int = 50 * MB  # unpacked from one attached zip, nested zips included
+
+
+@dataclass
+class Attachment:
+    """A file taken from an e-mail: a form candidate, or a file listed with the reason it is not read.
+
+    `size` is the file's size as sent; it equals len(data) unless the data was not kept.
+    """
+
+    filename: str
+    data: bytes
+    content_type: str
+    path_in_message: str
+    rejected: str | None = None
+    size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.size is None:
+            self.size = len(self.data)
+
+
+@dataclass
+class IncomingMessage:
+    """What intake needs from one e-mail."""
+
+    message_id: str | None
+    sender: str
+    subject: str
+    date: datetime | None
+    body_text: str
+    attachments: list[Attachment] = field(default_factory=list)
+    rejected: str | None = None  # why the e-mail was not walked (too large, unreadable)
+    defects: int = 0  # MIME defects met (bad base64, missing boundaries, unreadable parts)
+
+
+def read_message(raw: bytes, limits: MailLimits = MailLimits()) -> IncomingMessage:
+    """Read `raw` (an RFC 5322 message) under `limits`; never raises on broken mail."""
+    if len(raw) > limits.max_message_bytes:
+        return _headers_only(raw, f"the e-mail is larger than the {_size_text(limits.max_message_bytes)} limit")
+    try:
+        message = _parse(raw)
+    except RecursionError:
+        return _headers_only(raw, "the e-mail's parts are nested too deeply to read")
+    except Exception:  # the parser is lenient; anything it still raises means unreadable mail
+        return _headers_only(raw, "the e-mail could not be read")
+    reader = _Reader(limits)
+    reader.message(message, "", 0, 0)
+    envelope = _Envelope(message)
+    return IncomingMessage(
+        message_id=envelope.message_id(),
+        sender=envelope.sender(),
+        subject=envelope.subject(),
+        date=envelope.date(),
+        body_text=reader.body_text(),
+        attachments=reader.attachments,
+        defects=reader.defects + envelope.defects,
+    )
+
+
+def _parse(raw: bytes) -> Message:
+    return BytesParser(policy=policy.default).parsebytes(raw)
+
+
+def _headers_only(raw: bytes, reason: str) -> IncomingMessage:
+    """The envelope of an e-mail whose body is not read."""
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
+    head = raw[: min(min(ends, default=MAX_HEADER_BYTES), MAX_HEADER_BYTES)]
+    try:
+        envelope = _Envelope(BytesParser(policy=policy.default).parsebytes(head, headersonly=True))
+    except Exception:  # see read_message
+        return IncomingMessage(None, "", "", None, "", rejected=reason, defects=1)
+    return IncomingMessage(
+        message_id=envelope.message_id(), sender=envelope.sender(), subject=envelope.subject(),
+        date=envelope.date(), body_text="", rejected=reason, defects=envelope.defects,
+    )
+
+
+class _Envelope:
+    """The headers of one message, each read defensively (header parsing is lazy and can fail)."""
+
+    def __init__(self, message: Message) -> None:
+        self._message = message
+        self.defects = 0
+
+    def _header(self, name: str) -> object | None:
+        try:
+            value = self._message.get(name)
+        except Exception:  # a hostile header the structured parser cannot take
+            self.defects += 1
+            return None
+        self.defects += len(getattr(value, "defects", ()))
+        return value
+
+    def _raw(self, name: str) -> str:
+        """The header's raw value, encoded-words decoded when possible."""
+        for key, value in self._message.raw_items():
+            if key.lower() == name:
+                try:
+                    return str(make_header(decode_header(value)))
+                except Exception:  # a malformed encoded-word: keep the text as written
+                    return str(value)
+        return ""
+
+    def _text(self, name: str) -> str:
+        value = self._header(name)
+        return _clean_text(str(value) if value is not None else self._raw(name))
+
+    def message_id(self) -> str | None:
+        text = self._text("message-id").strip()
+        match = _MESSAGE_ID.search(text)
+        if match:
+            return match.group(1)
+        return text if text and not any(c.isspace() for c in text) else None
+
+    def sender(self) -> str:
+        header = self._header("from")
+        for address in getattr(header, "addresses", ()):
+            if address.addr_spec and "@" in address.addr_spec:
+                return _clean_text(address.addr_spec).lower()
+        return _clean_text(parseaddr(self._raw("from"))[1]).lower()
+
+    def subject(self) -> str:
+        return " ".join(self._text("subject").split())
+
+    def date(self) -> datetime | None:
+        header = self._header("date")
+        when = getattr(header, "datetime", None)
+        if when is None:
+            try:
+                when = parsedate_to_datetime(self._raw("date"))
+            except (TypeError, ValueError, IndexError, OverflowError):
+                return None
+        return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class _Body:
+    """The body parts of one (possibly forwarded) e-mail."""
+
+    heading: str
+    plain: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        if self.plain:
+            return _tidy("\n".join(self.plain), collapse=False)
+        return _tidy("\n".join(_html_text(h) for h in self.html), collapse=True)
+
+
+@dataclass
+class _ZipBudget:
+    """What is left to unpack from one attached zip and the zips inside it."""
+
+    entries: int
+    bytes: int
+
+
+class _ZipRejected(Exception):
+    """A whole zip is not opened; the message is the reason in plain words."""
+
+
+class _Reader:
+    """Walks one e-mail's MIME tree, collecting attachments and body text.
+
+    `level` counts nested MIME parts; `depth` counts forwarded e-mails; `message_path` is the
+    MIME path of the (forwarded) e-mail being walked, "" for the outer one.
+    """
+
+    def __init__(self, limits: MailLimits) -> None:
+        self.limits = limits
+        self.attachments: list[Attachment] = []
+        self.defects = 0
+        self._bodies: list[_Body] = []
+        self._body = _Body("")
+
+    def body_text(self) -> str:
+        """The body of the e-mail, then of each forwarded one, within MAX_BODY_CHARS."""
+        texts: list[str] = []
+        for body in self._bodies:
+            text = body.text()
+            if body.heading:
+                texts.append(f"{FORWARD_MARKER}\n{body.heading}\n\n{text}".rstrip())
+            elif text:
+                texts.append(text)
+        return "\n\n".join(texts)[:MAX_BODY_CHARS]
+
+    def message(self, message: Message, message_path: str, level: int, depth: int) -> None:
+        """One e-mail: the outer one, or a forwarded one at MIME `message_path`."""
+        outer = self._body
+        self._body = _Body(self._heading(message) if depth else "")
+        self._bodies.append(self._body)
+        if message.get_content_maintype() == "multipart":
+            self._entity(message, message_path, level, depth, message_path)
+        else:
+            self._entity(message, _join(message_path, "1"), level, depth, message_path)
+        self._body = outer
+
+    def _heading(self, message: Message) -> str:
+        envelope = _Envelope(message)
+        heading = f"From: {envelope.sender()}\nSubject: {envelope.subject()}"
+        self.defects += envelope.defects
+        return heading
+
+    def _children(self, parts: list[Message], path: str, level: int, depth: int,
+                  message_path: str) -> None:
+        for number, child in enumerate(parts, 1):
+            self._entity(child, _join(path, str(number)), level + 1, depth, message_path)
+
+    def _entity(self, part: Message, path: str, level: int, depth: int, message_path: str) -> None:
+        """One MIME part: a container, a forwarded e-mail, a body part or a file."""
+        if level > MAX_PART_LEVELS:
+            self.defects += 1
+            return
+        try:
+            self.defects += len(part.defects)
+            content_type = part.get_content_type()
+            if content_type == "message/rfc822":
+                self._forwarded(part, path, level, depth)
+            elif part.get_content_maintype() == "multipart":
+                payload = part.get_payload()
+                if isinstance(payload, list):
+                    self._children(payload, path, level, depth, message_path)
+                else:
+                    self._recover_multipart(part, path, level, depth, message_path)
+            else:
+                self._leaf(part, content_type, path, message_path)
+        except Exception:  # a part broken in a way the email package did not anticipate
+            self.defects += 1
+
+    def _forwarded(self, part: Message, path: str, level: int, depth: int) -> None:
+        if depth >= MAX_MESSAGE_DEPTH:
+            self._add(self._generated_name("eml"), b"", "message/rfc822", path,
+                      rejected=f"forwarded e-mails are read only {MAX_MESSAGE_DEPTH} levels deep")
+            return
+        payload = part.get_payload()
+        if isinstance(payload, list) and payload:
+            inner = payload[0]
+        else:  # a forwarded e-mail with a transfer encoding: decode, then parse it
+            inner = _parse(self._payload(part))
+        self.message(inner, path, level + 1, depth + 1)
+
+    def _recover_multipart(self, part: Message, path: str, level: int, depth: int,
+                           message_path: str) -> None:
+        """A multipart whose boundary is missing or wrong: retry with the first delimiter line found."""
+        data = self._payload(part)
+        match = _BOUNDARY_LINE.search(data)
+        if match is None:
+            self.defects += 1
+            return
+        boundary = match.group(1).decode("ascii")
+        header = f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode("ascii")
+        payload = _parse(header + data).get_payload()
+        if isinstance(payload, list):
+            self._children(payload, path, level, depth, message_path)
+        else:
+            self.defects += 1
+
+    def _leaf(self, part: Message, content_type: str, path: str, message_path: str) -> None:
+        disposition = part.get_content_disposition()
+        if content_type in _BODY_TYPES and disposition != "attachment":
+            text = _decode_text(self._payload(part), part.get_content_charset())
+            (self._body.plain if content_type == "text/plain" else self._body.html).append(text)
+            return
+        name = _clean_name(part.get_filename())
+        data = self._payload(part)
+        kind = sniff(data)
+        if kind == "zip":
+            self._zip(data, name, content_type, path, message_path)
+        elif kind in FORM_KINDS:
+            self._add(name or self._generated_name(kind), data, content_type, path)
+        elif (disposition == "attachment" or name is not None) and not _ignored(content_type, data):
+            self._add(name or self._generated_name(kind), data, content_type, path,
+                      rejected=EMPTY if kind == "empty" else NOT_A_FORM)
+
+    def _payload(self, part: Message) -> bytes:
+        """The decoded bytes of a part; bad base64 and the like are decoded as far as possible."""
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes):
+            return data
+        self.defects += 1
+        return b""
+
+    def _generated_name(self, kind: str) -> str:
+        return f"attachment-{len(self.attachments) + 1}.{_EXTENSIONS.get(kind, 'bin')}"
+
+    def _add(self, name: str, data: bytes, content_type: str, path: str,
+             rejected: str | None = None) -> None:
+        """List a file; one over the attachment limit is listed without its data."""
+        if len(data) > self.limits.max_attachment_bytes:
+            self.attachments.append(Attachment(name, b"", content_type, path, self._too_large(),
+                                               size=len(data)))
+        else:
+            self.attachments.append(Attachment(name, data, content_type, path, rejected))
+
+    def _too_large(self) -> str:
+        return f"the attachment is larger than the {_size_text(self.limits.max_attachment_bytes)} limit"
+
+    def _zip(self, data: bytes, name: str | None, content_type: str, path: str,
+             message_path: str) -> None:
+        """List the files of an attached zip, or the zip itself as rejected with the reason."""
+        name = name or self._generated_name("zip")
+        if len(data) > self.limits.max_attachment_bytes:
+            self._add(name, data, content_type, path)
+            return
+        mark = len(self.attachments)
+        budget = _ZipBudget(self.limits.max_zip_entries, self.limits.max_zip_bytes)
+        try:
+            archive = self._open_zip(data, budget)
+            if _office_package(archive):
+                self._add(name, data, content_type, path, rejected=NOT_A_FORM)
+                return
+            self._unzip(archive, _join(message_path, name), 1, budget)
+        except _ZipRejected as error:
+            del self.attachments[mark:]
+            self._add(name, data, content_type, path, rejected=str(error))
+            return
+        if len(self.attachments) == mark:
+            self._add(name, data, content_type, path,
+                      rejected="the zip file holds no PDF or Word document")
+
+    def _open_zip(self, data: bytes, budget: _ZipBudget) -> zipfile.ZipFile:
+        """The zip, its entries charged to `budget`; _ZipRejected when it breaks it or is damaged."""
+        # Entries are counted from their signatures before zipfile builds an object for each.
+        budget.entries -= data.count(_CENTRAL_DIRECTORY)
+        if budget.entries < 0:
+            raise _ZipRejected(f"the zip file holds more than {self.limits.max_zip_entries} files")
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except Exception:  # zipfile raises many types on damaged bytes
+            raise _ZipRejected("the zip file is damaged and cannot be opened") from None
+        if sum(info.file_size for info in archive.infolist()) > budget.bytes:
+            raise self._zip_too_large()
+        return archive
+
+    def _unzip(self, archive: zipfile.ZipFile, prefix: str, depth: int, budget: _ZipBudget) -> None:
+        with archive:
+            for info in archive.infolist():
+                if not info.is_dir() and not _zip_junk(info.filename):
+                    self._zip_entry(archive, info, prefix, depth, budget)
+
+    def _zip_too_large(self) -> _ZipRejected:
+        return _ZipRejected(f"the zip file unpacks to more than the {_size_text(self.limits.max_zip_bytes)} limit")
+
+    def _zip_entry(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, prefix: str,
+                   depth: int, budget: _ZipBudget) -> None:
+        path = _join(prefix, _clean_path(info.filename))
+        name = _clean_name(info.filename) or self._generated_name("unknown")
+        if info.flag_bits & 0x1:
+            self._add(name, b"", "application/octet-stream", path,
+                      rejected="the file in the zip is password-protected")
+            return
+        if info.file_size > self.limits.max_attachment_bytes:
+            self.attachments.append(Attachment(name, b"", "application/octet-stream", path,
+                                               self._too_large(), size=info.file_size))
+            return
+        data = self._read_entry(archive, info, budget)
+        if data is None:
+            self._add(name, b"", "application/octet-stream", path,
+                      rejected="the file in the zip is damaged")
+            return
+        kind = sniff(data)
+        content_type = _TYPES.get(kind, "application/octet-stream")
+        if kind in FORM_KINDS:
+            self._add(name, data, content_type, path)
+        elif kind == "zip" and depth < MAX_ZIP_DEPTH:
+            inner = self._open_zip(data, budget)
+            if _office_package(inner):
+                self._add(name, data, content_type, path, rejected=NOT_A_FORM)
+            else:
+                self._unzip(inner, path, depth + 1, budget)
+        elif kind == "zip":
+            self._add(name, data, content_type, path,
+                      rejected=f"zip files inside zip files are opened only {MAX_ZIP_DEPTH} levels deep")
+        elif not _ignored("", data):
+            self._add(name, data, content_type, path, rejected=EMPTY if kind == "empty" else NOT_A_FORM)
+
+    def _read_entry(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+                    budget: _ZipBudget) -> bytes | None:
+        """The entry's bytes read in chunks under a hard cap; None when it is damaged."""
+        cap = min(self.limits.max_attachment_bytes, budget.bytes)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with archive.open(info) as stream:
+                while chunk := stream.read(_CHUNK):
+                    size += len(chunk)
+                    if size > cap:
+                        raise self._zip_too_large()
+                    chunks.append(chunk)
+        except _ZipRejected:
+            raise
+        except Exception:  # bad CRC, bad compressed data, unsupported method, truncation
+            return None
+        budget.bytes -= size
+        return b"".join(chunks)
+
+
+class _HtmlText(HTMLParser):
+    """The visible text of an HTML body, with a line break at each block."""
+
+    _BLOCKS = frozenset({"address", "blockquote", "br", "dd", "div", "dl", "dt", "h1", "h2", "h3",
+                         "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "section", "table", "td",
+                         "th", "tr", "ul"})
+    _HIDDEN = frozenset({"script", "style", "title", "template", "noscript"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._HIDDEN:
+            self._hidden += 1
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def _html_text(html: str) -> str:
+    parser = _HtmlText()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # html.parser is lenient; keep what it read before giving up
+        pass
+    return "".join(parser.parts)
+
+
+def _decode_text(data: bytes, charset: str | None) -> str:
+    """Bytes as text: the declared charset, else UTF-8, else Windows-1252 with replacements."""
+    for candidate in (charset, "utf-8"):
+        if candidate:
+            try:
+                return data.decode(candidate)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _tidy(text: str, collapse: bool) -> str:
+    """Body text: newlines normalised, trailing (or, with `collapse`, all repeated) spaces removed,
+    runs of blank lines cut to one."""
+    lines = _clean_text(text, keep="\n\t").splitlines()
+    tidy = "\n".join(" ".join(line.split()) if collapse else line.rstrip() for line in lines)
+    return re.sub(r"\n{3,}", "\n\n", tidy).strip()
+
+
+def _clean_text(text: str, keep: str = "") -> str:
+    """`text` without control and format characters (bar those in `keep`), NFC."""
+    text = unicodedata.normalize("NFC", text)
+    return "".join(c for c in text if c in keep or unicodedata.category(c) not in ("Cc", "Cf"))
+
+
+def _clean_name(name: str | None) -> str | None:
+    """A file name fit to show and store: NFC, no directory part or control characters."""
+    if not name:
+        return None
+    base = re.split(r"[/\\]", _clean_text(name))[-1].strip()
+    if base in ("", ".", ".."):
+        return None
+    if len(base) > MAX_NAME_CHARS:
+        stem, dot, ext = base.rpartition(".")
+        keep = ext[:10] if dot else ""
+        base = (stem if dot else base)[: MAX_NAME_CHARS - len(keep) - 1] + ("." + keep if keep else "")
+    return base
+
+
+def _clean_path(name: str) -> str:
+    """A path inside a zip without empty, "." or ".." components or control characters."""
+    parts = [p.strip() for p in re.split(r"[/\\]", _clean_text(name))]
+    return "/".join(p for p in parts if p not in ("", ".", ".."))
+
+
+def _office_package(archive: zipfile.ZipFile) -> bool:
+    """A spreadsheet, presentation or OpenDocument file: a zip, but one file, not an archive."""
+    names = set(archive.namelist())
+    return "[Content_Types].xml" in names or "mimetype" in names
+
+
+def _zip_junk(name: str) -> bool:
+    """Files archivers add on their own (macOS resource forks, folder thumbnails)."""
+    base = name.rstrip("/").rsplit("/", 1)[-1]
+    return name.startswith("__MACOSX/") or base.startswith("._") or base in _ZIP_JUNK
+
+
+def _ignored(content_type: str, data: bytes) -> bool:
+    """Images, calendar invitations, vCards, signatures and reports: never forms, never listed."""
+    if content_type.startswith("image/") or content_type in _IGNORED_TYPES:
+        return True
+    return (data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+            or data[:32].lstrip().upper().startswith(_CARD_MAGIC))
+
+
+def _join(path: str, part: str) -> str:
+    return f"{path}/{part}" if path else part
+
+
+def _size_text(size: int) -> str:
+    """A byte count in words: "25 MB", "1.5 MB", "64 KB", "900 bytes"."""
+    for unit, scale in (("MB", MB), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
