@@ -91,7 +91,7 @@ class _Accounts:
 
 
 def _config(root: Path, port: int, ssl_port: int, cert: Path, key: Path, who: _Accounts) -> str:
-    passwd = root / "passwd"
+    passwd = root / "passwd.d"
     if _version() >= (2, 4):
         return f"""dovecot_config_version = 2.4.0
 dovecot_storage_version = 2.4.0
@@ -118,11 +118,11 @@ namespace inbox {{
   separator = .
 }}
 passdb passwd-file {{
-  passwd_file_path = {passwd}
+  passwd_file_path = {passwd}/%{{user}}
   default_password_scheme = PLAIN
 }}
 userdb passwd-file {{
-  passwd_file_path = {passwd}
+  passwd_file_path = {passwd}/%{{user}}
 }}
 service imap-login {{
   inet_listener imap {{
@@ -157,11 +157,11 @@ namespace inbox {{
 }}
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN {passwd}
+  args = scheme=PLAIN {passwd}/%u
 }}
 userdb {{
   driver = passwd-file
-  args = {passwd}
+  args = {passwd}/%u
 }}
 service imap-login {{
   inet_listener imap {{
@@ -186,12 +186,11 @@ class Dovecot:
             (self.root / sub).mkdir()
         os.chown(self.root / "home", self._who.mail_uid, self._who.mail_gid)
         self.ca_cert, key = _make_certificate(self.root)
-        self.passwd = self.root / "passwd"
-        self.passwd.touch(mode=0o600)
-        if os.geteuid() == 0:
-            internal = pwd.getpwnam(self._who.internal)
-            for path in (self.passwd, key):
-                os.chown(path, internal.pw_uid, internal.pw_gid)
+        self.passwd = self.root / "passwd.d"  # one passwd-file per user: each is read fresh
+        self.passwd.mkdir(mode=0o700)
+        self._internal = pwd.getpwnam(self._who.internal)
+        for path in (self.passwd, key):
+            os.chown(path, self._internal.pw_uid, self._internal.pw_gid)
         self.port, self.ssl_port = free_port(), free_port()
         self.conf = self.root / "dovecot.conf"
         self.conf.write_text(_config(self.root, self.port, self.ssl_port, self.ca_cert, key, self._who))
@@ -209,6 +208,8 @@ class Dovecot:
     def halt(self) -> None:
         """Stop the server (every connection drops); `start()` brings it back on the same ports."""
         if self._process is not None and self._process.poll() is None:
+            # Sessions outlive the master process: end them first, as a crash or reboot would.
+            subprocess.run([DOVEADM, "-c", str(self.conf), "kick", "*"], capture_output=True, timeout=30)
             self._process.send_signal(signal.SIGTERM)
             try:
                 self._process.wait(timeout=15)
@@ -240,8 +241,10 @@ class Dovecot:
         home.mkdir()
         os.chown(home, self._who.mail_uid, self._who.mail_gid)
         line = f"{name}:{{PLAIN}}{password}:{self._who.mail_uid}:{self._who.mail_gid}::{home}::\n"
-        with self.passwd.open("a") as f:
-            f.write(line)
+        entry = self.passwd / name
+        entry.write_text(line)
+        entry.chmod(0o600)
+        os.chown(entry, self._internal.pw_uid, self._internal.pw_gid)
         secret = self.root / f"{name}.password"
         secret.write_text(password + "\n")
         secret.chmod(0o600)
