@@ -15,7 +15,11 @@ SQLITE_PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000")
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets its folder created, WAL, foreign keys and a busy timeout."""
+    """An engine for `url`; SQLite gets its folder created, WAL, foreign keys and a busy timeout.
+
+    On SQLite every transaction takes the write lock when it begins (BEGIN IMMEDIATE), so writers
+    queue for up to the busy timeout instead of failing; keep transactions short.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -37,7 +41,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
