@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -191,8 +190,8 @@ def test_connection_refused_is_transient(tmp_path: Path) -> None:
 def test_silent_server_times_out(tmp_path: Path) -> None:
     secret = tmp_path / "secret"
     secret.write_text("pw")
-    with silent_server() as port:
-        account = ImapAccount(host="127.0.0.1", port=port, username="u", password_file=secret,
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts into its backlog, never answers
+        account = ImapAccount(host="127.0.0.1", port=silent.getsockname()[1], username="u", password_file=secret,
                               security="none", connect_timeout=0.5)
         with pytest.raises(TransientSourceError, match="timed out"):
             ImapSource(account)
@@ -202,25 +201,3 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class silent_server:
-    """A listener that accepts connections and never says a word."""
-
-    def __enter__(self) -> int:
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-        return self._sock.getsockname()[1]
-
-    def _accept(self) -> None:
-        try:
-            while True:
-                self._held.append(self._sock.accept()[0])
-        except OSError:
-            return
-
-    def __exit__(self, *exc: object) -> None:
-        self._sock.close()
-        for s in self._held:
-            s.close()
