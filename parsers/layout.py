@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .extraction import BOX_GLYPHS, CHECK_GLYPHS, CHECKED, UNCHECKED, Word
 from .normalise import fold
@@ -116,8 +116,24 @@ class Layout:
         return " ".join(self.words[w].text for w in self.lines[line])
 
     def without_lines(self, drop: Callable[[str], bool]) -> Layout:
-        """A new layout without the lines whose text `drop` says are page furniture."""
-        keep = [self.words[w] for li, line in enumerate(self.lines) if not drop(self.line_text(li)) for w in line]
+        """A new layout without the lines whose text `drop` says are page furniture.
+
+        The gap a dropped footer and header leave (a page break) closes to a line's spacing, so a
+        label or answer that runs on over the page reads as it would on one page.
+        """
+        keep: list[Word] = []
+        shift, last_bottom, dropped = 0.0, None, False
+        for li, line in enumerate(self.lines):
+            if drop(self.line_text(li)):
+                dropped = True
+                continue
+            top = min(self.words[w].top for w in line)
+            if dropped and last_bottom is not None:
+                shift += max(0.0, top - last_bottom - self.line_height * 0.3)
+            dropped = False
+            keep += [replace(self.words[w], top=self.words[w].top - shift, bottom=self.words[w].bottom - shift)
+                     for w in line]
+            last_bottom = max(self.words[w].bottom for w in line)
         return Layout(keep)
 
     def is_numbering(self, word: int) -> bool:
