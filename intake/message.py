@@ -306,7 +306,6 @@ class _Reader:
             self.defects += 1
             return
         try:
-            self.defects += len(part.defects)
             content_type = part.get_content_type()
             if content_type == "message/rfc822":
                 self._forwarded(part, path, level, depth)
@@ -320,6 +319,7 @@ class _Reader:
                 self._leaf(part, content_type, path, message_path)
         except Exception:  # a part broken in a way the email package did not anticipate
             self.defects += 1
+        self.defects += len(part.defects)  # decoding adds to them: count last
 
     def _forwarded(self, part: Message, path: str, level: int, depth: int) -> None:
         if depth >= MAX_MESSAGE_DEPTH:
@@ -327,10 +327,19 @@ class _Reader:
                       rejected=f"forwarded e-mails are read only {MAX_MESSAGE_DEPTH} levels deep")
             return
         payload = part.get_payload()
-        if isinstance(payload, list) and payload:
+        encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+        if encoding in ("base64", "quoted-printable"):
+            # Not allowed by RFC 2046 but sent: the parser took the encoded text for a message.
+            encoded = payload[0].get_payload() if isinstance(payload, list) and payload else payload
+            carrier = Message()
+            carrier["Content-Transfer-Encoding"] = encoding
+            carrier.set_payload(encoded if isinstance(encoded, str) else "")
+            inner = _parse(self._payload(carrier))
+        elif isinstance(payload, list) and payload:
             inner = payload[0]
-        else:  # a forwarded e-mail with a transfer encoding: decode, then parse it
-            inner = _parse(self._payload(part))
+        else:
+            self.defects += 1
+            return
         self.message(inner, path, level + 1, depth + 1)
 
     def _recover_multipart(self, part: Message, path: str, level: int, depth: int,

@@ -177,7 +177,7 @@ def _file_part(name: str, data: bytes, shape: str) -> bytes:
         else:
             param = f'filename="{name}"'
         disposition = "inline" if shape == "inline" else "attachment"
-        headers = [f"Content-Type: {mime}; {param.replace('filename', 'name', 1)}",
+        headers = [f"Content-Type: {mime}; {param.replace('filename', 'name')}",
                    f"Content-Disposition: {disposition};\r\n {param}"]
     head = "\r\n".join([*headers, "Content-Transfer-Encoding: base64", "", ""]).encode("ascii")
     return head + _base64(data)
