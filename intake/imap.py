@@ -67,6 +67,26 @@ def _uid_set(uids: list[str]) -> str:
     return ",".join(uids)
 
 
+def _ssl_context(account: ImapAccount) -> ssl.SSLContext:
+    """Certificate and host name checks on; `ca_bundle` replaces the system's trusted CAs."""
+    try:
+        return ssl.create_default_context(cafile=account.ca_bundle)
+    except (OSError, ssl.SSLError):
+        raise TlsFailure("the ca_bundle file cannot be read as PEM certificates") from None
+
+
+def _fetched(data: list) -> Iterator[tuple[str, bytes]]:
+    """(uid, body) from a UID FETCH response, wherever the server put the UID item."""
+    for i, item in enumerate(data):
+        if not (isinstance(item, tuple) and len(item) == 2):
+            continue
+        found = _FETCH_UID.search(item[0])
+        if found is None and i + 1 < len(data) and isinstance(data[i + 1], bytes):
+            found = _FETCH_UID.search(data[i + 1])
+        if found is not None:
+            yield found.group(1).decode("ascii"), item[1]
+
+
 class ImapSource:
     """A logged-in IMAP connection implementing `intake.sources.Source`."""
 
@@ -94,7 +114,7 @@ class ImapSource:
                 if account.security == "none":
                     box: BaseMailBox = MailBoxUnencrypted(host, port, timeout=timeout)
                 else:
-                    context = ssl.create_default_context(cafile=account.ca_bundle)
+                    context = _ssl_context(account)
                     if account.security == "ssl":
                         box = MailBox(host, port, timeout=timeout, ssl_context=context)
                     else:
@@ -161,6 +181,7 @@ class ImapSource:
 
     def open_folder(self, folder: str) -> int:
         action = f"opening folder {folder!r}"
+        self._folder = None
         with _mapped(action):
             typ, data = self._client.select(encode_folder(self._server_name(folder)))
             if typ != "OK":
@@ -192,11 +213,7 @@ class ImapSource:
         action = f"fetching {len(uids)} messages"
         with _mapped(action):
             data = _check(self._client.uid("FETCH", _uid_set(uids), "(UID BODY.PEEK[])"), action)
-        for item in data:
-            if isinstance(item, tuple) and len(item) == 2:
-                found = _FETCH_UID.search(item[0])
-                if found:
-                    yield found.group(1).decode("ascii"), item[1]
+        yield from _fetched(data)
 
     def _ensure_folder(self, folder: str) -> None:
         if self._exists(folder):

@@ -83,8 +83,12 @@ class MaildirSource:
         path = self._folder_path(folder)
         if path is None:
             raise FolderMissing(f"folder {folder!r} does not exist")
+        try:
+            uidvalidity = _read_or_create_uidvalidity(path)
+        except OSError as exc:
+            raise SourceError(f"the UIDVALIDITY of folder {folder!r} cannot be kept ({exc.strerror})") from None
         self._open = (folder, path)
-        return _read_or_create_uidvalidity(path)
+        return uidvalidity
 
     def _files(self) -> dict[str, Path]:
         """Message key -> its file, in the open folder."""

@@ -99,6 +99,7 @@ protocols = imap
 listen = {HOST}
 base_dir = {root}/run
 state_dir = {root}/state
+instance_name = cpi-test-{port}
 log_path = {root}/dovecot.log
 default_internal_user = {who.internal}
 default_login_user = {who.login}
@@ -119,7 +120,6 @@ namespace inbox {{
 }}
 passdb passwd-file {{
   passwd_file_path = {passwd}/%{{user}}
-  default_password_scheme = PLAIN
 }}
 userdb passwd-file {{
   passwd_file_path = {passwd}/%{{user}}

@@ -9,7 +9,7 @@ import pytest
 from dovecot import Dovecot, DropProxy, ImapUser
 
 from intake.config import ImapAccount
-from intake.imap import ImapSource
+from intake.imap import ImapSource, _fetched
 from intake.sources import AuthenticationFailed, FolderMissing, SourceError, TlsFailure, TransientSourceError
 
 
@@ -201,3 +201,15 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_uid_found_before_or_after_the_body() -> None:
+    data = [(b"1 (UID 5 BODY[] {3}", b"abc"), b")", (b"2 (BODY[] {2}", b"xy"), b" UID 9)"]
+    assert list(_fetched(data)) == [("5", b"abc"), ("9", b"xy")]
+
+
+def test_unreadable_ca_bundle_is_a_tls_failure(dovecot: Dovecot, imap_user: ImapUser, tmp_path: Path) -> None:
+    bad = tmp_path / "bundle.pem"
+    bad.write_text("not a certificate")
+    with pytest.raises(TlsFailure, match="ca_bundle"):
+        ImapSource(imap_user.account(security="ssl", port=dovecot.ssl_port, ca_bundle=bad))
