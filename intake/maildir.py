@@ -126,15 +126,15 @@ class MaildirSource:
             except FileNotFoundError:
                 continue
 
-    def _locate(self, uid: str) -> Path:
+    def _locate(self, uid: str) -> Path | None:
         _check_key(uid)
-        path = self._files().get(uid)
-        if path is None:
-            raise SourceError("the message is no longer in the folder")
-        return path
+        return self._files().get(uid)
 
     def move(self, uid: str, folder: str) -> None:
+        """Like IMAP's UID MOVE, a message no longer in the folder is no error."""
         source = self._locate(uid)
+        if source is None:
+            return
         try:
             target = self._folder_path(folder)
             if target is None:
@@ -149,6 +149,8 @@ class MaildirSource:
 
     def flag_seen(self, uid: str) -> None:
         source = self._locate(uid)
+        if source is None:
+            return
         name = source.name
         info = name.split(mailbox.Maildir.colon, 1)[1] if mailbox.Maildir.colon in name else ""
         flags = info[2:] if info.startswith("2,") else ""

@@ -59,6 +59,8 @@ def test_move_to_a_new_nested_folder(maildir: Path) -> None:
     assert (target / "maildirfolder").exists()
     assert (target / "cur" / "k1:2,F").read_bytes() == b"one"
     assert (target / "new" / "k2").read_bytes() == b"two"
+    src.move("k1", "CPI/Processed")  # gone already: nothing to do, as with IMAP
+    src.flag_seen("k1")
     src.open_folder("CPI/Processed")
     assert src.uids() == ["k1", "k2"]
 
