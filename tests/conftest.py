@@ -1,9 +1,11 @@
-"""Shared fixtures: the generated corpus of CPI forms (built once per test session)."""
+"""Shared fixtures: the generated corpus of CPI forms (built once per test session), a real Dovecot."""
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+
+pytest_plugins = ["dovecot"]
 
 
 @pytest.fixture(scope="session")
