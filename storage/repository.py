@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import FINAL_STATES, Email, Event, Item, Lease, ReferenceCounter, utcnow
+from storage.models import FINAL_STATES, Email, Event, Item, Lease, MailboxFolder, ReferenceCounter, utcnow
 
 ORIGINAL_STATES = tuple(s for s in FINAL_STATES if s != "duplicate")
 
@@ -58,6 +58,35 @@ def claim(
     if taken is None:
         return None
     return session.get(Email, taken, populate_existing=True)
+
+
+def note_folder(session: Session, mailbox: str, folder: str, uidvalidity: int) -> bool:
+    """Record a scan of `folder` and its UIDVALIDITY; True when it differs from the one seen before."""
+    now = utcnow()
+    seen = session.scalars(
+        select(MailboxFolder).where(MailboxFolder.mailbox == mailbox, MailboxFolder.folder == folder)
+    ).first()
+    if seen is None:
+        try:
+            with session.begin_nested():
+                session.add(MailboxFolder(mailbox=mailbox, folder=folder, uidvalidity=uidvalidity, last_scan_at=now))
+            return False
+        except IntegrityError:
+            return note_folder(session, mailbox, folder, uidvalidity)
+    changed = seen.uidvalidity is not None and seen.uidvalidity != uidvalidity
+    seen.uidvalidity, seen.last_scan_at = uidvalidity, now
+    session.flush()
+    return changed
+
+
+def settled_uids(session: Session, mailbox: str, folder: str, uidvalidity: int) -> set[str]:
+    """UIDs of the folder whose e-mails reached a final state (nothing left to take)."""
+    return set(session.scalars(
+        select(Email.uid).where(
+            Email.mailbox == mailbox, Email.folder == folder,
+            Email.uidvalidity == uidvalidity, Email.state.in_(FINAL_STATES),
+        )
+    ))
 
 
 def find_duplicate(session: Session, content_key: str, exclude_email_id: int) -> Email | None:
@@ -189,12 +218,18 @@ def due_retries(session: Session, now: datetime) -> list[Email]:
 
 
 def export_items(session: Session) -> list[dict[str, Any]]:
-    """Every item as its record plus reference, e-mail fields, state and the original's reference."""
+    """Every item as its record plus reference, e-mail fields, state and the original's reference.
+
+    `duplicate_of` is the reference of the item's `duplicate_of_item`, else of the first item of the
+    e-mail its e-mail duplicates, else null.
+    """
+    first_items = select(Item.email_id, func.min(Item.id).label("item_id")).group_by(Item.email_id).subquery()
     original = aliased(Item)
     rows = session.execute(
         select(Item, Email, original.reference)
         .join(Email, Item.email_id == Email.id)
-        .outerjoin(original, Item.duplicate_of_item == original.id)
+        .outerjoin(first_items, first_items.c.email_id == Email.duplicate_of)
+        .outerjoin(original, original.id == func.coalesce(Item.duplicate_of_item, first_items.c.item_id))
         .order_by(Item.id)
     )
     return [

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from storage import repository
 from storage.db import make_engine, session_factory, upgrade
-from storage.models import Base, Email, Event, Item
+from storage.models import Base, Email, Event, Item, MailboxFolder
 from storage.repository import (
     NewItem,
     acquire_lease,
@@ -30,9 +30,11 @@ from storage.repository import (
     file_items,
     find_duplicate,
     log_event,
+    note_folder,
     pending_post_actions,
     release_lease,
     renew_lease,
+    settled_uids,
 )
 
 MINUTE = timedelta(minutes=1)
@@ -245,6 +247,26 @@ def test_processes_claiming_the_same_message_exactly_one_wins(database_url: str)
         engine.dispose()
 
 
+def test_a_folder_scan_notices_a_uidvalidity_change(db_session: Session) -> None:
+    assert note_folder(db_session, "partners", "INBOX", 7) is False
+    assert note_folder(db_session, "partners", "INBOX", 7) is False
+    assert note_folder(db_session, "partners", "Archive", 9) is False
+    assert note_folder(db_session, "partners", "INBOX", 8) is True
+    db_session.commit()
+    folders = db_session.scalars(select(MailboxFolder).order_by(MailboxFolder.folder)).all()
+    assert [(f.folder, f.uidvalidity) for f in folders] == [("Archive", 9), ("INBOX", 8)]
+    assert all(f.last_scan_at is not None for f in folders)
+
+
+def test_settled_uids_are_those_in_a_final_state(db_session: Session) -> None:
+    _filed_email(db_session, "1", state="filed")
+    _filed_email(db_session, "2", state="duplicate")
+    _filed_email(db_session, "3")
+    db_session.commit()
+    assert settled_uids(db_session, *KEY[:3]) == {"1", "2"}
+    assert settled_uids(db_session, "partners", "INBOX", 1) == set()
+
+
 # --- filing -------------------------------------------------------------------------------------------
 
 def test_references_are_unique_and_sequential_per_year(db_session: Session) -> None:
@@ -329,6 +351,15 @@ def test_export_gives_each_record_with_its_e_mail_and_the_original_of_a_duplicat
     assert (exported[1]["state"], exported[1]["subject"], exported[1]["duplicate_of"]) == (
         "duplicate", "Fwd: CPI form", f"CPI-{year}-000001")
     assert list(exported[0])[:3] == ["document", "status", "form_version"]
+
+
+def test_export_finds_the_original_through_the_e_mail_when_the_item_does_not_name_it(db_session: Session) -> None:
+    first = _filed_email(db_session, "1", state="filed")
+    references = [i.reference for i in file_items(db_session, first, [NewItem(None, "filed", _record())] * 2)]
+    again = _filed_email(db_session, "2", state="duplicate", duplicate_of=first.id)
+    file_items(db_session, again, [NewItem(None, "duplicate", {"duplicate_of_email": first.id})])
+    db_session.commit()
+    assert [e["duplicate_of"] for e in export_items(db_session)] == [None, None, references[0]]
 
 
 def test_pending_post_actions_are_listed_per_mailbox(db_session: Session) -> None:
