@@ -18,13 +18,17 @@ Decisions:
 - An attachment over the size limit is listed as rejected with the reason and no data (its
   bytes stay in the raw message); `size` keeps its real size. An e-mail over the message limit
   is not walked at all: `IncomingMessage.rejected` says why and only the headers are read.
-- Forwarded e-mails (`message/rfc822`) are walked up to MAX_MESSAGE_DEPTH deep. Zips are opened
-  up to MAX_ZIP_DEPTH deep under one budget per outer zip: the entry count (counted from the
-  central directory signatures before anything is parsed), the unpacked total, and each entry
-  read in chunks with a hard cap, since declared sizes can lie. A zip that breaks a budget or
-  cannot be opened is listed as one rejected attachment (its compressed bytes kept); an
-  encrypted or damaged entry is listed as rejected on its own; a zip with nothing listable is
-  listed as rejected so a person sees it.
+- Forwarded e-mails (`message/rfc822`, also when wrongly base64-encoded) are walked up to
+  MAX_MESSAGE_DEPTH deep; a deeper one is listed as rejected.
+- Zips are opened up to MAX_ZIP_DEPTH deep under one budget per attached zip: the entry count
+  (counted from central directory signatures before zipfile builds anything) and the unpacked
+  total, checked on the declared sizes first; each entry is then read in chunks and stopped past
+  its declared size, so a zip whose sizes lie cannot unpack more than was checked. A zip that breaks the budget or cannot be opened is listed as one rejected
+  attachment (its compressed bytes kept); an encrypted, damaged or oversized entry is listed as
+  rejected on its own; a zip with nothing listable is listed as rejected so a person sees it.
+  Spreadsheets, presentations and OpenDocument files are zips too: they are one file, not an
+  archive, and listed as "not a PDF or Word document".
+- content_type: the declared MIME type of a part; for a zip entry, the type its bytes show.
 - path_in_message: MIME part numbers joined by "/" ("2", "3/2" for part 2 of a forwarded e-mail
   at part 3); a zip entry is the zip's name, then its path inside the zip ("forms.zip/sub/a.pdf",
   "3/forms.zip/a.pdf" inside a forwarded e-mail).
@@ -54,7 +58,9 @@ FORM_KINDS = frozenset({"pdf", "docx", "doc", "encrypted_office", "rtf"})
 MAX_MESSAGE_DEPTH = 5  # forwarded e-mails inside forwarded e-mails
 MAX_ZIP_DEPTH = 2  # a zip inside a zip is opened, one level further is not
 MAX_PART_LEVELS = 50  # nested multipart levels walked
+MAX_RECOVERIES = 5  # multiparts re-parsed after a missing boundary (each re-parse costs a pass)
 MAX_BODY_CHARS = 100_000
+MAX_BODY_SOURCE_CHARS = 10 * MAX_BODY_CHARS  # of one body part, HTML markup included
 MAX_NAME_CHARS = 200
 MAX_HEADER_BYTES = 1 * MB  # header block read from an oversized e-mail
 
@@ -72,7 +78,7 @@ _IGNORED_TYPES = frozenset({
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 _CARD_MAGIC = (b"BEGIN:VCALENDAR", b"BEGIN:VCARD")
 _EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "encrypted_office": "doc", "rtf": "rtf",
-               "zip": "zip"}
+               "zip": "zip", "eml": "eml"}
 _TYPES = {"pdf": "application/pdf", "doc": "application/msword", "rtf": "application/rtf",
           "encrypted_office": "application/msword", "zip": "application/zip",
           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -130,7 +136,8 @@ class IncomingMessage:
 def read_message(raw: bytes, limits: MailLimits = MailLimits()) -> IncomingMessage:
     """Read `raw` (an RFC 5322 message) under `limits`; never raises on broken mail."""
     if len(raw) > limits.max_message_bytes:
-        return _headers_only(raw, f"the e-mail is larger than the {_size_text(limits.max_message_bytes)} limit")
+        limit = _size_text(limits.max_message_bytes)
+        return _headers_only(raw, f"the e-mail is larger than the {limit} limit")
     try:
         message = _parse(raw)
     except RecursionError:
@@ -266,6 +273,7 @@ class _Reader:
         self.defects = 0
         self._bodies: list[_Body] = []
         self._body = _Body("")
+        self._recoveries = 0
 
     def body_text(self) -> str:
         """The body of the e-mail, then of each forwarded one, within MAX_BODY_CHARS."""
@@ -283,10 +291,12 @@ class _Reader:
         outer = self._body
         self._body = _Body(self._heading(message) if depth else "")
         self._bodies.append(self._body)
-        if message.get_content_maintype() == "multipart":
-            self._entity(message, message_path, level, depth, message_path)
-        else:
-            self._entity(message, _join(message_path, "1"), level, depth, message_path)
+        try:
+            container = message.get_content_maintype() == "multipart"
+        except Exception:  # an unreadable Content-Type: _entity counts it
+            container = False
+        path = message_path if container else _join(message_path, "1")
+        self._entity(message, path, level, depth, message_path)
         self._body = outer
 
     def _heading(self, message: Message) -> str:
@@ -347,7 +357,8 @@ class _Reader:
         """A multipart whose boundary is missing or wrong: retry with the first delimiter line found."""
         data = self._payload(part)
         match = _BOUNDARY_LINE.search(data)
-        if match is None:
+        self._recoveries += 1
+        if match is None or self._recoveries > MAX_RECOVERIES:
             self.defects += 1
             return
         boundary = match.group(1).decode("ascii")
@@ -361,7 +372,7 @@ class _Reader:
     def _leaf(self, part: Message, content_type: str, path: str, message_path: str) -> None:
         disposition = part.get_content_disposition()
         if content_type in _BODY_TYPES and disposition != "attachment":
-            text = _decode_text(self._payload(part), part.get_content_charset())
+            text = _decode_text(self._payload(part), part.get_content_charset())[:MAX_BODY_SOURCE_CHARS]
             (self._body.plain if content_type == "text/plain" else self._body.html).append(text)
             return
         name = _clean_name(part.get_filename())
@@ -387,13 +398,13 @@ class _Reader:
         return f"attachment-{len(self.attachments) + 1}.{_EXTENSIONS.get(kind, 'bin')}"
 
     def _add(self, name: str, data: bytes, content_type: str, path: str,
-             rejected: str | None = None) -> None:
+             rejected: str | None = None, size: int | None = None) -> None:
         """List a file; one over the attachment limit is listed without its data."""
         if len(data) > self.limits.max_attachment_bytes:
             self.attachments.append(Attachment(name, b"", content_type, path, self._too_large(),
                                                size=len(data)))
         else:
-            self.attachments.append(Attachment(name, data, content_type, path, rejected))
+            self.attachments.append(Attachment(name, data, content_type, path, rejected, size))
 
     def _too_large(self) -> str:
         return f"the attachment is larger than the {_size_text(self.limits.max_attachment_bytes)} limit"
@@ -442,7 +453,8 @@ class _Reader:
                     self._zip_entry(archive, info, prefix, depth, budget)
 
     def _zip_too_large(self) -> _ZipRejected:
-        return _ZipRejected(f"the zip file unpacks to more than the {_size_text(self.limits.max_zip_bytes)} limit")
+        limit = _size_text(self.limits.max_zip_bytes)
+        return _ZipRejected(f"the zip file unpacks to more than the {limit} limit")
 
     def _zip_entry(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, prefix: str,
                    depth: int, budget: _ZipBudget) -> None:
@@ -453,8 +465,8 @@ class _Reader:
                       rejected="the file in the zip is password-protected")
             return
         if info.file_size > self.limits.max_attachment_bytes:
-            self.attachments.append(Attachment(name, b"", "application/octet-stream", path,
-                                               self._too_large(), size=info.file_size))
+            self._add(name, b"", "application/octet-stream", path, self._too_large(),
+                      size=info.file_size)
             return
         data = self._read_entry(archive, info, budget)
         if data is None:
@@ -479,16 +491,17 @@ class _Reader:
 
     def _read_entry(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
                     budget: _ZipBudget) -> bytes | None:
-        """The entry's bytes read in chunks under a hard cap; None when it is damaged."""
-        cap = min(self.limits.max_attachment_bytes, budget.bytes)
+        """The entry's bytes, read in chunks and stopped past its declared size (which the
+        limits were checked against); None when it is damaged."""
         chunks: list[bytes] = []
         size = 0
         try:
             with archive.open(info) as stream:
                 while chunk := stream.read(_CHUNK):
                     size += len(chunk)
-                    if size > cap:
-                        raise self._zip_too_large()
+                    if size > info.file_size:
+                        raise _ZipRejected("the zip file is damaged: a file in it unpacks to more "
+                                           "than its stated size")
                     chunks.append(chunk)
         except _ZipRejected:
             raise

@@ -2,7 +2,8 @@
 
 `email_with_forms` attaches forms in each shape partners' mail programs produce; `forward`
 wraps any e-mail as an attached forwarded one (a forward of a forward is `forward(forward(...))`);
-`email_without_form` is a plain enquiry. Every builder makes a new Message-ID unless given one.
+`email_without_form` is a plain enquiry. Every builder makes a new Message-ID unless given one
+(with or without its angle brackets); a "forwarded" shape gives it to the forwarding e-mail.
 """
 from __future__ import annotations
 
@@ -114,10 +115,16 @@ def _message(sender: str, to: str, subject: str, message_id: str | None, date: d
         f"To: {to}",
         f"Subject: {_header_text(subject)}",
         f"Date: {format_datetime(date or datetime.now(timezone.utc))}",
-        f"Message-ID: {message_id if message_id else make_msgid(domain=address.rpartition('@')[2] or None)}",
+        f"Message-ID: {_message_id(message_id, address)}",
         "MIME-Version: 1.0",
     ]
     return "\r\n".join(headers).encode("ascii") + b"\r\n" + content
+
+
+def _message_id(message_id: str | None, address: str) -> str:
+    if message_id is None:
+        return make_msgid(domain=address.rpartition("@")[2] or None)
+    return message_id if message_id.startswith("<") else f"<{message_id}>"
 
 
 def _header_text(text: str) -> str:

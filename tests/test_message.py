@@ -179,6 +179,7 @@ def test_forwards_nested_too_deep_are_listed_not_walked():
         raw = forward(raw)
     message = read_message(raw, LIMITS)
     deepest, = message.attachments
+    assert deepest.filename == "attachment-1.eml"
     assert deepest.rejected == f"forwarded e-mails are read only {MAX_MESSAGE_DEPTH} levels deep"
     assert deepest.path_in_message == "/".join(["2"] * (MAX_MESSAGE_DEPTH + 1))
 
@@ -256,6 +257,23 @@ def test_a_zip_whose_declared_sizes_lie_is_read_only_up_to_a_hard_cap():
     assert entry.rejected == "the file in the zip is damaged"
     assert entry.data == b""
     assert peak < 20 * MB
+
+
+def test_reading_stops_past_the_declared_size_whatever_zipfile_does(monkeypatch):
+    # zipfile itself stops at the declared size; the reader does not rely on it.
+    archive = zipped({"a.pdf": PDF})
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, info: io.BytesIO(PDF + bytes(10 * MB)))
+    listed, = read_message(email_with_forms([("forms.zip", archive)]), LIMITS).attachments
+    assert listed.rejected == "the zip file is damaged: a file in it unpacks to more than its stated size"
+    assert (listed.filename, listed.data) == ("forms.zip", archive)
+
+
+def test_a_spreadsheet_in_a_zip_is_one_file_not_an_archive():
+    sheet = zipped({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
+    attachments = read_message(email_with_forms([("forms.zip", zipped({"a.pdf": PDF, "list.xlsx": sheet}))]),
+                               LIMITS).attachments
+    assert [(a.path_in_message, a.rejected) for a in attachments] == [
+        ("forms.zip/a.pdf", None), ("forms.zip/list.xlsx", NOT_A_FORM)]
 
 
 def test_a_zip_with_too_many_entries_is_rejected():
@@ -451,6 +469,7 @@ def test_deeply_nested_parts_do_not_raise():
     body = "".join(f"--b{n}\r\nContent-Type: multipart/mixed; boundary=b{n + 1}\r\n\r\n" for n in range(3000))
     raw = f"From: p@oakfield.sch.uk\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n{body}".encode()
     message = read_message(raw, LIMITS)
+    assert message.rejected == "the e-mail's parts are nested too deeply to read"
     assert message.attachments == []
     assert message.sender == "p@oakfield.sch.uk"
 
@@ -482,3 +501,27 @@ def test_random_damage_never_raises():
         message = read_message(bytes(damaged), LIMITS)
         assert isinstance(message.body_text, str)
         assert all(isinstance(a.data, bytes) for a in message.attachments)
+
+
+# --- the samples other tests append to a server -------------------------------------------------
+
+@pytest.mark.parametrize("shape, marker", [
+    ("rfc2231", "filename*=UTF-8''cpi.pdf"),
+    ("encoded-word", 'filename="=?utf-8?'),
+    ("inline", "Content-Disposition: inline;"),
+    ("octet-stream", "Content-Type: application/octet-stream; name="),
+    ("zip", 'filename="forms.zip"'),
+    ("forwarded", "Content-Type: message/rfc822"),
+])
+def test_mail_samples_have_crlf_line_ends_and_the_shape_they_name(shape, marker):
+    raw = email_with_forms([("cpi.pdf", PDF)], shape=shape, message_id="sample-1@oakfield.sch.uk")
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert marker in raw.decode("ascii")
+    assert read_message(raw, LIMITS).message_id == "sample-1@oakfield.sch.uk"
+
+
+def test_mail_samples_without_a_name_say_nothing_of_one():
+    raw = email_with_forms([("cpi.pdf", PDF)], shape="no-filename").decode("ascii")
+    assert "name=" not in raw and "Content-Disposition" not in raw
+    with pytest.raises(ValueError):
+        email_with_forms([("cpi.pdf", PDF)], shape="fax")
