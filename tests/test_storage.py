@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -153,6 +155,13 @@ def test_times_come_back_in_utc_and_naive_times_are_refused(db_session: Session)
     stored.received_at = datetime(2026, 3, 1, 12, 0)
     with pytest.raises(Exception, match="naive datetime"):
         db_session.flush()
+
+
+def test_storage_imports_nothing_of_mail_or_parsing() -> None:
+    probe = ("import sys, storage.db, storage.blobs, storage.models, storage.repository\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'intake', 'parsers', 'imap_tools', 'imaplib'}))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 # --- claims -------------------------------------------------------------------------------------------
