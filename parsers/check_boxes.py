@@ -145,7 +145,10 @@ def _straight_sides(square: np.ndarray) -> bool:
     for view in (square, square.T):
         middle = view[margin:view.shape[0] - margin]
         for edge in (middle[:, :band], middle[:, ::-1][:, :band]):
-            first = np.where(edge.any(axis=1), edge.argmax(axis=1), band)
+            inked = edge.any(axis=1)
+            if float(inked.mean()) < 0.9:
+                return False
+            first = edge.argmax(axis=1)[inked]
             if float(np.mean(np.abs(first - np.median(first)) <= tolerance)) < 0.9:
                 return False
     return True
@@ -156,7 +159,8 @@ def _thin_sides(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> bool:
 
     A side's thickness is the ink run from its outer edge inwards, at three places; the middle
     value counts, so a tick drawn across a side does not make it thick. The right and bottom
-    sides may carry a drop shadow (ZapfDingbats boxes).
+    sides may carry a drop shadow (ZapfDingbats boxes), so they are only required not to be
+    thinner than the left side.
     """
     side = x1 - x0
     limit = max(3, int(0.2 * side))
@@ -164,7 +168,10 @@ def _thin_sides(ink: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> bool:
     across = [int(side * f) for f in (0.3, 0.5, 0.7)]
     left = [_run_from_edge(ink[y0 + d, max(0, x0 - 2):x0 + reach]) for d in across]
     top = [_run_from_edge(ink[max(0, y0 - 2):y0 + reach, x0 + d]) for d in across]
-    return all(0 < sorted(strokes)[1] <= limit for strokes in (left, top))
+    right = [_run_from_edge(ink[y0 + d, x1 - reach:x1][::-1]) for d in across]
+    thickness = [sorted(strokes)[1] for strokes in (left, top, right)]
+    # A box's right side is at least as thick as its left (shadows thicken it); a D's stem is not.
+    return 0 < thickness[0] <= limit and 0 < thickness[1] <= limit and thickness[0] <= thickness[2] + 1
 
 
 def _run_from_edge(line: np.ndarray) -> int:
