@@ -43,6 +43,13 @@ class Parsing(_Strict):
     convert_seconds: Annotated[float, Field(gt=0)] = 60
 
 
+class Intake(_Strict):
+    max_attachment_mb: Annotated[float, Field(gt=0)] = 25
+    max_message_mb: Annotated[float, Field(gt=0)] = 50
+    fetch_batch: Annotated[int, Field(ge=1, le=1000)] = 50
+    claim_minutes: Annotated[float, Field(gt=0)] = 15
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -69,6 +76,7 @@ class Mailbox(_Strict):
     password_file: Path | None = None
     ca_bundle: Path | None = None
     folder: str = "INBOX"
+    move: bool = True  # move processed mail; false: flag it seen and leave it in place
     processed_folder: str = "CPI/Processed"
     review_folder: str = "CPI/Needs a person"
     connect_timeout_seconds: Annotated[float, Field(gt=0)] = 30
@@ -100,6 +108,7 @@ class Mailbox(_Strict):
 class Settings(_Strict):
     service: Service = Service()
     parsing: Parsing = Parsing()
+    intake: Intake = Intake()
     mailboxes: list[Mailbox] = []
     base_dir: Path = Path(".")
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["dovecot"]
+pytest_plugins = ["dovecot", "db_fixtures"]
 
 
 @pytest.fixture(scope="session")
