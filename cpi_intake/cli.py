@@ -92,5 +92,119 @@ def forms_list(obj: _Context) -> None:
         click.echo(f"{version}\t{d.issued.isoformat()}\t{d.label}\t{mark}".rstrip())
 
 
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: _Context) -> None:
+    """Create or migrate the database schema to the latest version."""
+    from storage.db import upgrade
+
+    from .app import database_url
+
+    upgrade(database_url(obj.settings))
+    click.echo("database is up to date")
+
+
+@main.group()
+def mailboxes() -> None:
+    """The mailboxes in settings.toml."""
+
+
+@mailboxes.command("check")
+@click.argument("name", required=False)
+@click.pass_obj
+def mailboxes_check(obj: _Context, name: str | None) -> None:
+    """Log in to each mailbox (or NAME), list its folders and say what is wrong."""
+    from intake.check import check_mailbox
+
+    from .app import account, folders
+
+    boxes = [b for b in obj.settings.mailboxes if name is None or b.name == name]
+    if not boxes:
+        raise click.ClickException(f"no mailbox named {name!r} in settings" if name else "no mailboxes in settings")
+    failed = False
+    for box in boxes:
+        result = check_mailbox(account(obj.settings, box), folders(box))
+        click.echo(f"{box.name}: {'ok' if result.ok else 'FAILED'} ({len(result.folders)} folders, "
+                   f"{result.messages} messages waiting)")
+        for problem in result.problems:
+            click.echo(f"  problem: {problem}")
+        for note in result.notes:
+            click.echo(f"  note: {note}")
+        failed = failed or not result.ok
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="One pass over every mailbox, a summary, then exit.")
+@click.option("--mailbox", "only", help="Only this mailbox.")
+@click.pass_obj
+def run(obj: _Context, once: bool, only: str | None) -> None:
+    """Poll the mailboxes and file every form (in the foreground until SIGTERM/SIGINT)."""
+    from scheduler.jobs import run_forever, run_once
+
+    from .app import jobs, service
+
+    chosen = jobs(obj.settings, only)
+    if not chosen:
+        raise click.ClickException("no enabled mailboxes to poll")
+    with service(obj.settings) as pipeline:
+        if not once:
+            run_forever(chosen, pipeline)
+            return
+        results = _run_once_with_progress(chosen, pipeline) if sys.stderr.isatty() else run_once(chosen, pipeline)
+    failed = False
+    for name, result in results.items():
+        s = result.summary
+        line = (f"{name}: {s.new} new, {s.forms} forms, {s.duplicate} duplicate, {s.unreadable} unreadable, "
+                f"{s.no_form} without a form, {s.failed} failed")
+        if result.skipped:
+            line = f"{name}: skipped (another process is polling it, or it is backing off)"
+        if result.error:
+            line += f" ({result.error})"
+        click.echo(line)
+        failed = failed or result.error is not None
+    if failed:
+        sys.exit(1)
+
+
+def _run_once_with_progress(chosen: list[Any], pipeline: Any) -> dict[str, Any]:
+    from scheduler.jobs import poll
+
+    results = {}
+    for job in chosen:
+        with click.progressbar(length=0, label=job.name, file=sys.stderr) as bar:
+            pipeline.on_message = lambda: bar.update(1)
+            results[job.name] = poll(job, pipeline)
+    pipeline.on_message = None
+    return results
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@click.pass_obj
+def export(obj: _Context, fmt: str) -> None:
+    """Print every filed item: the record, the e-mail it came from and its state."""
+    from storage.db import make_engine, session_factory, upgrade
+    from storage.repository import export_items
+
+    from .app import database_url
+
+    url = database_url(obj.settings)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            items = export_items(session)
+    finally:
+        engine.dispose()
+    click.echo(json.dumps(items, indent=2, ensure_ascii=False, default=str))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,1 @@
+"""Wires polling jobs to intake: one APScheduler job per mailbox, leases, graceful shutdown."""

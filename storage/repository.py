@@ -60,6 +60,19 @@ def claim(
     return session.get(Email, taken, populate_existing=True)
 
 
+def expire_claims_of_others(session: Session, mailbox: str, holder: str) -> int:
+    """End the claims other holders left on a mailbox whose lease `holder` now has (they crashed)."""
+    now = utcnow()
+    result = session.execute(
+        update(Email)
+        .where(Email.mailbox == mailbox, Email.state == "claimed", Email.claimed_by != holder,
+               Email.claim_expires_at > now)
+        .values(claim_expires_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def note_folder(session: Session, mailbox: str, folder: str, uidvalidity: int) -> bool:
     """Record a scan of `folder` and its UIDVALIDITY; True when it differs from the one seen before."""
     now = utcnow()

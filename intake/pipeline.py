@@ -1,0 +1,253 @@
+"""The exactly-once pipeline for one mailbox folder.
+
+Order of work for one e-mail: claim it in the database -> store the raw message and its
+attachments as content-addressed blobs -> parse -> file the items and commit -> only then the
+post-action on the server (move, or flag + seen). A crash before the filing commit leaves the
+claim behind and the e-mail is taken again; a crash after it leaves a pending post-action that
+the next pass completes. Nothing is filed twice: the claim is unique, and the same content
+arriving again (Message-ID + attachment hashes) is filed as a duplicate of the first.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from parsers.record import failure_record
+from storage import repository
+from storage.blobs import BlobStore
+from storage.models import Attachment, Email, Item
+
+from .message import NOT_A_FORM, Attachment as MailAttachment, IncomingMessage, MailLimits, read_message
+from .sender import sender_mismatch
+from .sources import Source
+
+log = logging.getLogger(__name__)
+
+Parse = Callable[[bytes, str], dict[str, Any]]
+NEEDS_A_PERSON = frozenset({"unreadable", "not_cpi", "unrecognised"})
+
+
+@dataclass(frozen=True)
+class FolderPlan:
+    """What to watch in one mailbox and where processed mail goes."""
+
+    mailbox: str
+    folder: str = "INBOX"
+    processed_folder: str | None = "CPI/Processed"  # None: flag + seen instead of moving
+    review_folder: str | None = "CPI/Needs a person"
+    partner_domains: tuple[str, ...] = ()
+    batch_size: int = 50
+    claim_ttl: timedelta = timedelta(minutes=15)
+
+
+@dataclass
+class PassSummary:
+    """Counts of one pass over a folder (what `run --once` prints)."""
+
+    new: int = 0
+    forms: int = 0
+    duplicate: int = 0
+    unreadable: int = 0
+    no_form: int = 0
+    failed: int = 0
+    post_actions: int = 0
+
+    def add(self, other: PassSummary) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Pipeline:
+    """Files e-mails from a source into storage, exactly once."""
+
+    sessions: sessionmaker[Session]
+    blobs: BlobStore
+    parse: Parse
+    limits: MailLimits
+    holder: str
+    stop: threading.Event = field(default_factory=threading.Event)
+    on_message: Callable[[], None] | None = None  # progress callback, one call per e-mail
+
+    def run_pass(self, source: Source, plan: FolderPlan) -> PassSummary:
+        """One pass over the folder: finish pending post-actions, then take every new e-mail."""
+        summary = PassSummary()
+        uidvalidity = source.open_folder(plan.folder)
+        with self.sessions() as s:
+            # The caller holds this mailbox's lease: claims left by anyone else are from a crash.
+            repository.expire_claims_of_others(s, plan.mailbox, self.holder)
+            changed = repository.note_folder(s, plan.mailbox, plan.folder, uidvalidity)
+            if changed:
+                repository.log_event(s, "intake", "uidvalidity_changed", mailbox=plan.mailbox, uidvalidity=uidvalidity)
+            s.commit()
+        present = source.uids()
+        self._finish_post_actions(source, plan, uidvalidity, set(present), summary)
+        with self.sessions() as s:
+            done = repository.settled_uids(s, plan.mailbox, plan.folder, uidvalidity)
+        todo = [uid for uid in present if uid not in done]
+        for batch in _chunks(todo, plan.batch_size):
+            if self.stop.is_set():
+                break
+            for uid, raw in source.fetch(batch):
+                if self.stop.is_set():
+                    break
+                self._take(source, plan, uidvalidity, uid, raw, summary)
+                if self.on_message:
+                    self.on_message()
+        return summary
+
+    def pending(self, source: Source, plan: FolderPlan) -> int:
+        """How many e-mails a pass would take (for a progress bar)."""
+        uidvalidity = source.open_folder(plan.folder)
+        with self.sessions() as s:
+            done = repository.settled_uids(s, plan.mailbox, plan.folder, uidvalidity)
+        return sum(1 for uid in source.uids() if uid not in done)
+
+    # -- one e-mail ------------------------------------------------------------------------
+    def _take(self, source: Source, plan: FolderPlan, uidvalidity: int, uid: str, raw: bytes,
+              summary: PassSummary) -> None:
+        with self.sessions() as s:
+            email = repository.claim(s, plan.mailbox, plan.folder, uidvalidity, uid, self.holder, plan.claim_ttl)
+            s.commit()
+            if email is None:
+                return
+            email_id = email.id
+        message = read_message(raw, self.limits)
+        raw_sha = self.blobs.put(raw)
+        kept = [(a, self.blobs.put(a.data) if a.data else None) for a in message.attachments]
+        content_key = _content_key(message, raw_sha, [sha for _, sha in kept])
+        with self.sessions() as s:
+            original = repository.find_duplicate(s, content_key, email_id)
+            original_id = original.id if original is not None else None
+        forms = [(a, sha) for a, sha in kept if a.rejected != NOT_A_FORM]
+        records = [] if original_id else [self._parse(a) for a, _ in forms]
+        for record in records:
+            if sender_mismatch(message.sender, record):
+                record["flags"] = sorted({*record["flags"], "sender_mismatch"})
+        state, target = _outcome(message, records, original_id, plan)
+        with self.sessions() as s:
+            email = s.get(Email, email_id)
+            assert email is not None
+            email.message_id = message.message_id
+            email.sender = message.sender
+            email.subject = message.subject
+            email.received_at = message.date or datetime.now(UTC)
+            email.raw_sha256 = raw_sha
+            email.content_key = content_key
+            email.state = state
+            email.duplicate_of = original_id
+            email.post_action = "pending"
+            email.post_action_target = target
+            rows = {id(a): _attachment_row(email_id, a, sha) for a, sha in kept}
+            s.add_all(rows.values())
+            s.flush()
+            form_rows = [rows[id(a)] for a, _ in forms]
+            repository.file_items(s, email, _items(s, message, records, form_rows, original_id, state))
+            repository.log_event(s, "intake", "filed", email_id=email_id, state=state, forms=len(records),
+                                 attachments=len(kept), raw_sha256=raw_sha)
+            s.commit()
+        summary.new += state != "duplicate"
+        summary.duplicate += state == "duplicate"
+        summary.unreadable += state == "unreadable"
+        summary.no_form += state == "no_form"
+        summary.forms += sum(1 for r in records if r["status"] not in NEEDS_A_PERSON)
+        self._post_action(source, plan, email_id, uid, target, summary)
+
+    def _parse(self, attachment: MailAttachment) -> dict[str, Any]:
+        """The form's record; an attachment refused before parsing is filed unreadable with its reason."""
+        if attachment.rejected is not None:
+            return failure_record(attachment.data, attachment.filename, attachment.rejected)
+        return self.parse(attachment.data, attachment.filename)
+
+    # -- post-actions ----------------------------------------------------------------------
+    def _post_action(self, source: Source, plan: FolderPlan, email_id: int, uid: str, target: str,
+                     summary: PassSummary) -> None:
+        folder = plan.processed_folder if target == "processed" else plan.review_folder
+        if folder:
+            source.move(uid, folder)
+        else:
+            source.flag_seen(uid)
+        with self.sessions() as s:
+            email = s.get(Email, email_id)
+            assert email is not None
+            email.post_action = "done"
+            repository.log_event(s, "intake", "post_action_done", email_id=email_id, target=target)
+            s.commit()
+        summary.post_actions += 1
+
+    def _finish_post_actions(self, source: Source, plan: FolderPlan, uidvalidity: int, present: set[str],
+                             summary: PassSummary) -> None:
+        with self.sessions() as s:
+            pending = [(e.id, e.uid, e.post_action_target) for e in repository.pending_post_actions(s, plan.mailbox)
+                       if e.folder == plan.folder and e.uidvalidity == uidvalidity]
+        for email_id, uid, target in pending:
+            if uid in present:
+                self._post_action(source, plan, email_id, uid, target or "review", summary)
+            else:  # already moved by hand or by an earlier try that lost its answer
+                with self.sessions() as s:
+                    email = s.get(Email, email_id)
+                    assert email is not None
+                    email.post_action = "done"
+                    repository.log_event(s, "intake", "post_action_gone", email_id=email_id)
+                    s.commit()
+
+
+def _content_key(message: IncomingMessage, raw_sha: str, attachment_shas: list[str | None]) -> str:
+    """What identifies the same e-mail sent again: Message-ID + attachment hashes (else the raw bytes)."""
+    if not message.message_id:
+        return raw_sha
+    parts = [message.message_id, *sorted(s or "" for s in attachment_shas)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _outcome(message: IncomingMessage, records: list[dict[str, Any]], original_id: int | None,
+             plan: FolderPlan) -> tuple[str, str]:
+    """The e-mail's final state and where it goes (`processed` or `review`)."""
+    if original_id is not None:
+        return "duplicate", "processed"
+    if message.rejected is not None:
+        return "unreadable", "review"
+    if not records:
+        return "no_form", "review"
+    if all(r["status"] == "unreadable" for r in records):
+        return "unreadable", "review"
+    domain = message.sender.rpartition("@")[2]
+    trusted = not plan.partner_domains or any(domain == d or domain.endswith("." + d) for d in plan.partner_domains)
+    needs_person = not trusted or any(r["status"] in NEEDS_A_PERSON for r in records)
+    return "filed", "review" if needs_person else "processed"
+
+
+def _attachment_row(email_id: int, a: MailAttachment, sha: str | None) -> Attachment:
+    return Attachment(email_id=email_id, filename=a.filename, sha256=sha or "",
+                      size=a.size if a.size is not None else len(a.data), content_type=a.content_type,
+                      path_in_message=a.path_in_message)
+
+
+def _items(session: Session, message: IncomingMessage, records: list[dict[str, Any]], rows: list[Attachment],
+           original_id: int | None, state: str) -> list[repository.NewItem]:
+    """What handlers see: one item per form, or one for the whole e-mail."""
+    if state == "duplicate":
+        first = session.scalars(select(Item.id).where(Item.email_id == original_id).order_by(Item.id)).first()
+        return [repository.NewItem(attachment_id=None, state="duplicate", record={}, duplicate_of_item=first)]
+    if state == "no_form":
+        reason = message.rejected or "the e-mail has no form attached"
+        return [repository.NewItem(attachment_id=None, state="no_form",
+                                   record={"body_text": message.body_text, "reason": reason})]
+    if not records:  # the e-mail itself could not be read
+        return [repository.NewItem(attachment_id=None, state="unreadable",
+                                   record={"body_text": message.body_text, "reason": message.rejected})]
+    return [repository.NewItem(attachment_id=row.id, state="unreadable" if r["status"] == "unreadable" else "filed",
+                               record=r) for r, row in zip(records, rows)]
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
