@@ -251,7 +251,17 @@ def test_backlog_of_a_thousand_messages_in_one_pass(imap_user, pipeline):
             raw = ms.email_with_forms([("form.pdf", small)], message_id=f"<backlog{n}@school.sch.uk>") \
                 if n % 10 == 0 else ms.email_without_form(body=f"note {n}")
             box.append(raw, "INBOX")
-    result = poll(job(imap_user, FolderPlan(mailbox="partners", batch_size=100)), pipeline)
+    fetched: list[int] = []
+
+    class Counting(ImapSource):
+        def fetch(self, uids):
+            fetched.append(len(uids))
+            return super().fetch(uids)
+
+    backlog = MailboxJob(name="partners", open_source=lambda: Counting(imap_user.account()),
+                         plan=FolderPlan(mailbox="partners", batch_size=100), poll_seconds=60)
+    result = poll(backlog, pipeline)
     assert result.error is None
+    assert max(fetched) == 100 and sum(fetched) == 1000  # bounded batches, never a mailbox-sized FETCH
     assert (result.summary.new, result.summary.forms, result.summary.no_form) == (1000, 100, 900)
     assert uids_in(imap_user, "INBOX") == []
