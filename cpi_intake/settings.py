@@ -1,7 +1,6 @@
 """settings.toml: read, validated, with errors that name the bad key. Secrets never live in it."""
 from __future__ import annotations
 
-import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -9,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from intake.config import is_loopback
 from parsers.config import Limits, ParserConfig
 
 ENV_VAR = "CPI_INTAKE_SETTINGS"
@@ -48,15 +48,6 @@ class Intake(_Strict):
     max_message_mb: Annotated[float, Field(gt=0)] = 50
     fetch_batch: Annotated[int, Field(ge=1, le=1000)] = 50
     claim_minutes: Annotated[float, Field(gt=0)] = 15
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Mailbox(_Strict):
@@ -100,7 +91,7 @@ class Mailbox(_Strict):
             raise ValueError(f"an imap mailbox needs {', '.join(missing)}")
         if self.password_env is None and self.password_file is None:
             raise ValueError("an imap mailbox needs password_env or password_file")
-        if self.security == "none" and not _is_loopback(self.host or ""):
+        if self.security == "none" and not is_loopback(self.host or ""):
             raise ValueError("security = \"none\" is only allowed for a loopback host")
         return self
 
