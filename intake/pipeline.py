@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from parsers.record import failure_record
+from parsers.record import empty_record, failure_record
 from storage import repository
 from storage.blobs import BlobStore
 from storage.models import Attachment, Email, Item
@@ -76,6 +78,11 @@ class Pipeline:
     holder: str
     stop: threading.Event = field(default_factory=threading.Event)
     on_message: Callable[[], None] | None = None  # progress callback, one call per e-mail
+    # E-mails in hand at once: each is claimed, stored and checked for duplicates in order, its
+    # forms go to the parser at once, and it is filed (in order) when they are parsed, so the
+    # parser pool stays busy while earlier e-mails are filed. 1: one e-mail at a time. Use at
+    # least the parser pool's worker count.
+    parallel: int = 4
 
     def run_pass(self, source: Source, plan: FolderPlan) -> PassSummary:
         """One pass over the folder: finish pending post-actions, then take every new e-mail."""
@@ -93,15 +100,26 @@ class Pipeline:
         with self.sessions() as s:
             done = repository.settled_uids(s, plan.mailbox, plan.folder, uidvalidity)
         todo = [uid for uid in present if uid not in done]
-        for batch in _chunks(todo, plan.batch_size):
-            if self.stop.is_set():
-                break
-            for uid, raw in source.fetch(batch):
+        in_hand: deque[_InHand] = deque()
+        parsing = ThreadPoolExecutor(max_workers=max(1, self.parallel), thread_name_prefix="cpi-intake-parse")
+        try:
+            for batch in _chunks(todo, plan.batch_size):
                 if self.stop.is_set():
                     break
-                self._take(source, plan, uidvalidity, uid, raw, summary)
-                if self.on_message:
-                    self.on_message()
+                for uid, raw in source.fetch(batch):
+                    if self.stop.is_set():
+                        break
+                    taken = self._take(source, plan, uidvalidity, uid, raw, summary, parsing, in_hand)
+                    if taken is None:
+                        self._progress()
+                        continue
+                    in_hand.append(taken)
+                    while len(in_hand) >= max(1, self.parallel):
+                        self._file(source, plan, in_hand.popleft(), summary)
+            while in_hand:  # the e-mails in hand are finished, stop or not
+                self._file(source, plan, in_hand.popleft(), summary)
+        finally:  # on a fault the e-mails still in hand stay claimed and are taken again later
+            parsing.shutdown(wait=True, cancel_futures=True)
         return summary
 
     def pending(self, source: Source, plan: FolderPlan) -> int:
@@ -112,23 +130,37 @@ class Pipeline:
         return sum(1 for uid in source.uids() if uid not in done)
 
     # -- one e-mail ------------------------------------------------------------------------
+    def _progress(self) -> None:
+        if self.on_message:
+            self.on_message()
+
     def _take(self, source: Source, plan: FolderPlan, uidvalidity: int, uid: str, raw: bytes,
-              summary: PassSummary) -> None:
+              summary: PassSummary, parsing: ThreadPoolExecutor, in_hand: deque[_InHand]) -> _InHand | None:
+        """Claim, store and check one e-mail, and start parsing its forms; None if it is not ours to take."""
         with self.sessions() as s:
             email = repository.claim(s, plan.mailbox, plan.folder, uidvalidity, uid, self.holder, plan.claim_ttl)
             s.commit()
             if email is None:
-                return
+                return None
             email_id = email.id
         message = read_message(raw, self.limits)
         raw_sha = self.blobs.put(raw)
         kept = [(a, self.blobs.put(a.data) if a.data else None) for a in message.attachments]
         content_key = _content_key(message, raw_sha, [sha for _, sha in kept])
+        while any(h.content_key == content_key for h in in_hand):  # the same e-mail twice: file the first first
+            self._file(source, plan, in_hand.popleft(), summary)
         with self.sessions() as s:
             original = repository.find_duplicate(s, content_key, email_id)
             original_id = original.id if original is not None else None
         forms = [(a, sha) for a, sha in kept if a.rejected != NOT_A_FORM]
-        records = [] if original_id else [self._parse(a) for a, _ in forms]
+        parses = [] if original_id else [parsing.submit(self._parse, a) for a, _ in forms]
+        return _InHand(uid, email_id, message, raw_sha, kept, forms, content_key, original_id, parses)
+
+    def _file(self, source: Source, plan: FolderPlan, taken: _InHand, summary: PassSummary) -> None:
+        """File an e-mail in hand once its forms are parsed, commit, then do its post-action."""
+        uid, email_id, message, raw_sha = taken.uid, taken.email_id, taken.message, taken.raw_sha
+        kept, forms, content_key, original_id = taken.kept, taken.forms, taken.content_key, taken.original_id
+        records = [parse.result() for parse in taken.parses]
         for record in records:
             if sender_mismatch(message.sender, record):
                 record["flags"] = sorted({*record["flags"], "sender_mismatch"})
@@ -160,6 +192,7 @@ class Pipeline:
         summary.no_form += state == "no_form"
         summary.forms += sum(1 for r in records if r["status"] not in NEEDS_A_PERSON)
         self._post_action(source, plan, email_id, uid, target, summary)
+        self._progress()
 
     def _parse(self, attachment: MailAttachment) -> dict[str, Any]:
         """The form's record; an attachment refused before parsing is filed unreadable with its reason."""
@@ -200,6 +233,21 @@ class Pipeline:
                     s.commit()
 
 
+@dataclass
+class _InHand:
+    """An e-mail claimed and stored whose forms are being parsed."""
+
+    uid: str
+    email_id: int
+    message: IncomingMessage
+    raw_sha: str
+    kept: list[tuple[MailAttachment, str | None]]
+    forms: list[tuple[MailAttachment, str | None]]
+    content_key: str
+    original_id: int | None
+    parses: list[Future[dict[str, Any]]]
+
+
 def _content_key(message: IncomingMessage, raw_sha: str, attachment_shas: list[str | None]) -> str:
     """What identifies the same e-mail sent again: Message-ID + attachment hashes (else the raw bytes)."""
     if not message.message_id:
@@ -236,16 +284,23 @@ def _items(session: Session, message: IncomingMessage, records: list[dict[str, A
     """What handlers see: one item per form, or one for the whole e-mail."""
     if state == "duplicate":
         first = session.scalars(select(Item.id).where(Item.email_id == original_id).order_by(Item.id)).first()
-        return [repository.NewItem(attachment_id=None, state="duplicate", record={}, duplicate_of_item=first)]
+        record = _email_record("the same e-mail (Message-ID and attachments) was filed before", None)
+        return [repository.NewItem(attachment_id=None, state="duplicate", record=record, duplicate_of_item=first)]
     if state == "no_form":
-        reason = message.rejected or "the e-mail has no form attached"
-        return [repository.NewItem(attachment_id=None, state="no_form",
-                                   record={"body_text": message.body_text, "reason": reason})]
+        record = _email_record("the e-mail has no form attached", message.body_text)
+        return [repository.NewItem(attachment_id=None, state="no_form", record=record)]
     if not records:  # the e-mail itself could not be read
-        return [repository.NewItem(attachment_id=None, state="unreadable",
-                                   record={"body_text": message.body_text, "reason": message.rejected})]
+        record = _email_record(message.rejected or "the e-mail could not be read", message.body_text)
+        return [repository.NewItem(attachment_id=None, state="unreadable", record=record)]
     return [repository.NewItem(attachment_id=row.id, state="unreadable" if r["status"] == "unreadable" else "filed",
                                record=r) for r, row in zip(records, rows)]
+
+
+def _email_record(reason: str, body_text: str | None) -> dict[str, Any]:
+    """The record shape for an item that is the e-mail itself (no form to read), with its body text."""
+    record = empty_record({"filename": None, "sha256": None, "format": None, "pages": None}, None, reason)
+    record["body_text"] = body_text
+    return record
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -17,7 +17,7 @@ def document_info(data: bytes, filename: str, fmt: str | None, pages: int | None
     return {"filename": filename, "sha256": hashlib.sha256(data).hexdigest(), "format": fmt, "pages": pages}
 
 
-def empty_record(document: dict[str, Any], status: str, reason: str | None) -> dict[str, Any]:
+def empty_record(document: dict[str, Any], status: str | None, reason: str | None) -> dict[str, Any]:
     """A record with no answers: for unreadable, not-a-CPI and unrecognised documents."""
     return {
         "document": document,

@@ -55,7 +55,7 @@ def test_run_once_on_the_bundled_examples(tmp_path):
     items = json.loads(cli("export", "--format", "json", cwd=tmp_path).stdout)
     states = sorted(i["state"] for i in items)
     assert states.count("filed") == 9 and states.count("no_form") == 1 and states.count("duplicate") == 1
-    versions = sorted(i["form_version"] for i in items if i.get("form_version"))
+    versions = sorted(i["form_version"] for i in items if i["form_version"])
     assert versions == ["v1", "v1", "v2", "v2", "v3", "v3", "v3", "v3"]
     assert len({i["reference"] for i in items}) == len(items)
     again = cli("run", "--once", cwd=tmp_path)
