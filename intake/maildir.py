@@ -48,12 +48,21 @@ def _read_or_create_uidvalidity(folder: Path) -> int:
     return int(target.read_text(encoding="ascii").strip())
 
 
+def _is_maildir(path: Path) -> bool:
+    """A Maildir folder; one whose empty `cur`/`new`/`tmp` were lost (copies, version control) is made whole."""
+    present = [(path / sub).is_dir() for sub in ("cur", "new", "tmp")]
+    if any(present[:2]) and not all(present):
+        for sub in ("cur", "new", "tmp"):
+            (path / sub).mkdir(mode=0o700, exist_ok=True)
+    return all((path / sub).is_dir() for sub in ("cur", "new", "tmp"))
+
+
 class MaildirSource:
     """A local Maildir implementing `intake.sources.Source`."""
 
     def __init__(self, account: MaildirAccount) -> None:
         self._path = Path(account.path)
-        if not (self._path / "cur").is_dir():
+        if not _is_maildir(self._path):
             raise FolderMissing(f"the Maildir {account.path} does not exist")
         self._root = mailbox.Maildir(self._path, factory=None, create=False)
         self._open: tuple[str, Path] | None = None
@@ -71,7 +80,7 @@ class MaildirSource:
             return self._path
         parts = self._parts(folder)
         for candidate in (self._path / ("." + ".".join(parts)), self._path.joinpath(*parts)):
-            if (candidate / "cur").is_dir():
+            if _is_maildir(candidate):
                 return candidate
         return None
 

@@ -102,3 +102,20 @@ def test_plain_subfolder_is_used_when_present(maildir: Path) -> None:
     src = MaildirSource(MaildirAccount(maildir))
     src.open_folder("Archive")
     assert [uid for uid, _ in src.fetch(src.uids())] == ["k1"]
+
+
+def test_maildir_missing_its_empty_subfolders_is_made_whole(tmp_path):
+    """Version control and some copies drop empty folders: `new` alone is still a Maildir."""
+    import mailbox as mb
+
+    from intake.config import MaildirAccount
+    from intake.maildir import MaildirSource
+
+    box = mb.Maildir(tmp_path / "inbox", create=True)
+    box.add(b"From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n")
+    (tmp_path / "inbox" / "cur").rmdir()
+    (tmp_path / "inbox" / "tmp").rmdir()
+    source = MaildirSource(MaildirAccount(path=tmp_path / "inbox"))
+    source.open_folder("INBOX")
+    assert len(source.uids()) == 1
+    assert (tmp_path / "inbox" / "cur").is_dir() and (tmp_path / "inbox" / "tmp").is_dir()
