@@ -174,14 +174,26 @@ def run(obj: _Context, once: bool, only: str | None) -> None:
 
 
 def _run_once_with_progress(chosen: list[Any], pipeline: Any) -> dict[str, Any]:
+    """`run --once` with a progress bar per mailbox (when attached to a terminal)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from intake.sources import SourceError
     from scheduler.jobs import poll
 
     results = {}
     for job in chosen:
-        with click.progressbar(length=0, label=job.name, file=sys.stderr) as bar:
+        try:
+            source = job.open_source()
+            try:
+                total = pipeline.pending(source, job.plan)
+            finally:
+                source.close()
+        except (SourceError, SQLAlchemyError):
+            total = 0  # the pass itself reports the fault
+        with click.progressbar(length=total, label=job.name, file=sys.stderr) as bar:
             pipeline.on_message = lambda: bar.update(1)
             results[job.name] = poll(job, pipeline)
-    pipeline.on_message = None
+        pipeline.on_message = None
     return results
 
 
