@@ -90,6 +90,7 @@ def service(settings: Settings) -> Iterator[Pipeline]:
     with open_pool(settings.parser_config()) as pool:
         try:
             yield Pipeline(sessions=session_factory(engine), blobs=BlobStore(data_dir / "blobs"), parse=pool.parse,
-                           limits=mail_limits(settings), holder=holder_name())
+                           limits=mail_limits(settings), holder=holder_name(),
+                           parallel=2 * settings.parsing.workers)
         finally:
             engine.dispose()

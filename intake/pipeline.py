@@ -89,8 +89,8 @@ class Pipeline:
         summary = PassSummary()
         uidvalidity = source.open_folder(plan.folder)
         with self.sessions() as s:
-            # The caller holds this mailbox's lease: claims left by anyone else are from a crash.
-            repository.expire_claims_of_others(s, plan.mailbox, self.holder)
+            # The caller holds this mailbox's lease and has nothing in hand: any claim left is stale.
+            repository.expire_claims(s, plan.mailbox)
             changed = repository.note_folder(s, plan.mailbox, plan.folder, uidvalidity)
             if changed:
                 repository.log_event(s, "intake", "uidvalidity_changed", mailbox=plan.mailbox, uidvalidity=uidvalidity)

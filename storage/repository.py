@@ -60,13 +60,15 @@ def claim(
     return session.get(Email, taken, populate_existing=True)
 
 
-def expire_claims_of_others(session: Session, mailbox: str, holder: str) -> int:
-    """End the claims other holders left on a mailbox whose lease `holder` now has (they crashed)."""
+def expire_claims(session: Session, mailbox: str) -> int:
+    """End every claim left on a mailbox: called by the lease holder before a pass, when none is in hand.
+
+    Such claims are from a crash or a pass that failed part-way; their e-mails are taken again.
+    """
     now = utcnow()
     result = session.execute(
         update(Email)
-        .where(Email.mailbox == mailbox, Email.state == "claimed", Email.claimed_by != holder,
-               Email.claim_expires_at > now)
+        .where(Email.mailbox == mailbox, Email.state == "claimed", Email.claim_expires_at > now)
         .values(claim_expires_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
