@@ -96,6 +96,7 @@ class ImapSource:
         self._where = f"{account.host}:{account.effective_port}"
         password = account.password()
         self._folder: str | None = None
+        self._ensured: set[str] = set()
         self._box: BaseMailBox | None = self._connect(account)
         try:
             self._login(account.username, password)
@@ -216,7 +217,9 @@ class ImapSource:
         yield from _fetched(data)
 
     def _ensure_folder(self, folder: str) -> None:
-        if self._exists(folder):
+        """Create `folder` if missing; checked once per connection (a move per e-mail must not LIST)."""
+        if folder in self._ensured or self._exists(folder):
+            self._ensured.add(folder)
             return
         action = f"creating folder {folder!r}"
         with _mapped(action):
@@ -224,6 +227,7 @@ class ImapSource:
             if result[0] != "OK" and not self._exists(folder):
                 _check(result, action)
             self._client.subscribe(encode_folder(self._server_name(folder)))
+        self._ensured.add(folder)
 
     def move(self, uid: str, folder: str) -> None:
         self._selected()

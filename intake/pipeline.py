@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from parsers.record import empty_record, failure_record
@@ -34,6 +34,7 @@ from .sources import Source
 log = logging.getLogger(__name__)
 
 Parse = Callable[[bytes, str], dict[str, Any]]
+DONE_BATCH = 25  # post-actions recorded per transaction
 NEEDS_A_PERSON = frozenset({"unreadable", "not_cpi", "unrecognised"})
 
 
@@ -83,6 +84,7 @@ class Pipeline:
     # parser pool stays busy while earlier e-mails are filed. 1: one e-mail at a time. Use at
     # least the parser pool's worker count.
     parallel: int = 4
+    _done: list[tuple[int, str]] = field(default_factory=list, init=False, repr=False)
 
     def run_pass(self, source: Source, plan: FolderPlan) -> PassSummary:
         """One pass over the folder: finish pending post-actions, then take every new e-mail."""
@@ -118,8 +120,10 @@ class Pipeline:
                         self._file(source, plan, in_hand.popleft(), summary)
             while in_hand:  # the e-mails in hand are finished, stop or not
                 self._file(source, plan, in_hand.popleft(), summary)
+            self._record_done()
         finally:  # on a fault the e-mails still in hand stay claimed and are taken again later
             parsing.shutdown(wait=True, cancel_futures=True)
+            self._done.clear()  # unrecorded moves are found again next pass
         return summary
 
     def pending(self, source: Source, plan: FolderPlan) -> int:
@@ -203,18 +207,29 @@ class Pipeline:
     # -- post-actions ----------------------------------------------------------------------
     def _post_action(self, source: Source, plan: FolderPlan, email_id: int, uid: str, target: str,
                      summary: PassSummary) -> None:
+        """Move (or flag) a filed e-mail; recorded in batches, since a lost record only means a re-check."""
         folder = plan.processed_folder if target == "processed" else plan.review_folder
         if folder:
             source.move(uid, folder)
         else:
             source.flag_seen(uid)
-        with self.sessions() as s:
-            email = s.get(Email, email_id)
-            assert email is not None
-            email.post_action = "done"
-            repository.log_event(s, "intake", "post_action_done", email_id=email_id, target=target)
-            s.commit()
+        self._done.append((email_id, "post_action_done"))
+        if len(self._done) >= DONE_BATCH:
+            self._record_done()
         summary.post_actions += 1
+
+    def _record_done(self) -> None:
+        """Mark the post-actions done so far. If this is lost, the next pass finds the mail gone
+        (moved) or flags it again (idempotent), so nothing is done twice that matters."""
+        if not self._done:
+            return
+        with self.sessions() as s:
+            s.execute(update(Email).where(Email.id.in_([i for i, _ in self._done]))
+                      .values(post_action="done").execution_options(synchronize_session=False))
+            for email_id, event in self._done:
+                repository.log_event(s, "intake", event, email_id=email_id)
+            s.commit()
+        self._done.clear()
 
     def _finish_post_actions(self, source: Source, plan: FolderPlan, uidvalidity: int, present: set[str],
                              summary: PassSummary) -> None:
@@ -225,12 +240,8 @@ class Pipeline:
             if uid in present:
                 self._post_action(source, plan, email_id, uid, target or "review", summary)
             else:  # already moved by hand or by an earlier try that lost its answer
-                with self.sessions() as s:
-                    email = s.get(Email, email_id)
-                    assert email is not None
-                    email.post_action = "done"
-                    repository.log_event(s, "intake", "post_action_gone", email_id=email_id)
-                    s.commit()
+                self._done.append((email_id, "post_action_gone"))
+        self._record_done()
 
 
 @dataclass
