@@ -129,8 +129,9 @@ def mailboxes_check(obj: _Context, name: str | None) -> None:
     failed = False
     for box in boxes:
         result = check_mailbox(account(obj.settings, box), folders(box))
-        click.echo(f"{box.name}: {'ok' if result.ok else 'FAILED'} ({len(result.folders)} folders, "
-                   f"{result.messages} messages waiting)")
+        click.echo(f"{box.name}: {'ok' if result.ok else 'FAILED'} ({result.messages} messages waiting)")
+        for folder in result.folders:
+            click.echo(f"  folder: {folder}")
         for problem in result.problems:
             click.echo(f"  problem: {problem}")
         for note in result.notes:

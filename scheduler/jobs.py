@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 LEASE_TTL = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
+HOUSEKEEPING_SECONDS = 60
 
 
 @dataclass
@@ -97,6 +98,19 @@ def run_once(jobs: list[MailboxJob], pipeline: Pipeline) -> dict[str, PollResult
     return {job.name: poll(job, pipeline) for job in jobs}
 
 
+def housekeeping(jobs: list[MailboxJob], pipeline: Pipeline, scheduler: BackgroundScheduler) -> None:
+    """Bring forward the next poll of a mailbox with unfinished work (a pending move, a stale claim)."""
+    try:
+        with pipeline.sessions() as s:
+            waiting = {job.name for job in jobs if repository.unfinished(s, job.name)}
+    except SQLAlchemyError:
+        return  # the mailbox jobs report the fault and back off
+    now = datetime.now(UTC)
+    for job in jobs:
+        if job.name in waiting and now >= job.not_before and (scheduled := scheduler.get_job(job.lease)):
+            scheduled.modify(next_run_time=now)
+
+
 def run_forever(jobs: list[MailboxJob], pipeline: Pipeline, stop: threading.Event | None = None) -> None:
     """Poll each mailbox at its interval until SIGTERM/SIGINT; the e-mail in hand is finished first."""
     stop = stop or pipeline.stop
@@ -105,6 +119,8 @@ def run_forever(jobs: list[MailboxJob], pipeline: Pipeline, stop: threading.Even
         scheduler.add_job(poll, "interval", args=(job, pipeline), id=job.lease, seconds=job.poll_seconds,
                           jitter=max(1, job.poll_seconds // 10), max_instances=1, coalesce=True,
                           next_run_time=datetime.now(UTC))
+    scheduler.add_job(housekeeping, "interval", args=(jobs, pipeline, scheduler), id="housekeeping",
+                      seconds=HOUSEKEEPING_SECONDS, max_instances=1, coalesce=True)
 
     def _stop(signum: int, _frame: object) -> None:
         log.info("signal %s: finishing the e-mail in hand, then stopping", signum)

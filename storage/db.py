@@ -6,12 +6,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000")
+# busy_timeout first: switching a new database to WAL takes a lock another process may hold.
+SQLITE_PRAGMAS = ("busy_timeout=30000", "journal_mode=WAL", "foreign_keys=ON")
 
 
 def make_engine(url: str) -> Engine:
@@ -49,6 +50,9 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+MIGRATION_LOCK = 0x43504931  # "CPI1": the advisory lock held while migrating
+
+
 def alembic_config(url: str) -> Config:
     """An Alembic configuration built in code (no alembic.ini needed)."""
     config = Config()
@@ -62,6 +66,9 @@ def upgrade(url: str) -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Two services starting at once: the second waits, then finds the schema current.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

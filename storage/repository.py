@@ -213,6 +213,14 @@ def release_lease(session: Session, name: str, holder: str) -> bool:
     return bool(result.rowcount)
 
 
+def unfinished(session: Session, mailbox: str) -> bool:
+    """Whether a mailbox has work left from an earlier pass: a pending post-action or a claim."""
+    return session.scalar(
+        select(Email.id).where(Email.mailbox == mailbox,
+                               or_(Email.post_action == "pending", Email.state == "claimed")).limit(1)
+    ) is not None
+
+
 def pending_post_actions(session: Session, mailbox: str) -> list[Email]:
     """E-mails of `mailbox` whose records are committed but whose IMAP move or flag is not done yet."""
     return list(session.scalars(

@@ -106,14 +106,15 @@ def test_run_polls_until_sigterm_then_exits_cleanly(tmp_path, imap_user):
             proc.kill()
 
 
-def test_two_runs_at_once_file_each_mail_once(tmp_path, imap_user):
+def test_two_runs_at_once_file_each_mail_once(tmp_path, imap_user, database_url):
+    """Two `run` processes (on one machine or two) sharing a database never take the same mail."""
     with imap_user.client() as box:
         for n in range(40):
             box.append(ms.email_with_forms([FORM], message_id=f"<pair{n}@school.sch.uk>"), "INBOX")
-    imap_settings(tmp_path, imap_user)
+    imap_settings(tmp_path, imap_user, database_url=database_url)
     procs = [subprocess.Popen([sys.executable, "-m", "cpi_intake.cli", "run", "--once"], cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=300)[0] for p in procs]
+    outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     items = json.loads(cli("export", cwd=tmp_path).stdout)
     assert len(items) == 40
