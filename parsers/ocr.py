@@ -1,4 +1,4 @@
-"""Scanned PDF pages -> words by OCR (Tesseract), with a skew correction and check-box detection."""
+"""Scanned PDF pages -> words by OCR (Tesseract), with lighting, orientation and skew corrections and check-box detection."""
 from __future__ import annotations
 
 import os
@@ -10,59 +10,122 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytesseract
 from PIL import Image
+from scipy import ndimage
 
 from parsers.check_boxes import Box, Reading, find_check_boxes, find_ticks, horizontal_runs, overlaps
 from parsers.config import Limits
 from parsers.extraction import CHECKED, UNCHECKED, UnreadableDocument, Word
-from parsers.pdf_text import furniture_lines
 
 # psm 6 (one uniform block) reads label/value table rows as lines; inverted-text passes cost time for nothing.
 OCR_CONFIG = "--psm 6 -c tessedit_do_invert=0"
 RULE_LENGTH = 30.0  # points: ink runs this long are table rules, erased before OCR
 MAX_PIXELS = 40_000_000  # rendering budget per page; larger pages are rendered at a lower resolution
-SKEW_LIMIT, SKEW_STEP = 3.0, 0.25  # degrees
+SKEW_LIMIT, SKEW_COARSE, SKEW_STEP = 5.0, 1.0, 0.25  # degrees: searched in whole degrees, then refined
 SKEW_SIDE = 1000  # pixels: the downscaled image the skew is measured on
 INK_LEVEL = 170  # grey level below which a pixel is ink (thin grey box outlines included)
 # What OCR makes of a box printed against the word after it: `[]`, `[J]`, `[x]`, `|`, `(`.
 BOX_PREFIX = re.compile(r"^(\[[^\]\s]{0,2}\]|[\[(|{]\S?[\])|}]|[\[(|{])")
 OCR_SECONDS = 60  # per page
+# Orientation: a page whose words OCR reads with little confidence may be sideways or upside down.
+GOOD_WORD_CONF = 60  # a word read with at least this confidence counts as read
+UPRIGHT_SHARE = 0.5  # share of a page's words read well above which it is taken as upright
+MIN_OSD_CONF = 1.5  # Tesseract's orientation confidence needed to turn a page
+SIDEWAYS_RATIO = 2.0  # column profile this many times more uneven than the row profile: lines run vertically
+# Lighting: the page background is estimated on a copy this many times smaller; a spread of it
+# wider than UNEVEN_LIGHT grey levels (a phone photo, a shadow) is evened out before binarising.
+LIGHT_SHRINK, LIGHT_WINDOW, UNEVEN_LIGHT = 8, 9, 40
+MARKS_DPI = 300  # resolution at which check boxes are looked for under an OCR text layer
 BORDER_NOISE = re.compile(r"^[|\[\](){}_—–\-=~.,:;'\"`]+$")  # table rules and specks read as characters
 
 
 @dataclass
-class ScannedText:
+class ScannedPage:
+    """Words of one page read from its image, in points from the top-left of the page as read (upright)."""
+
     words: list[Word] = field(default_factory=list)
-    furniture: list[str] = field(default_factory=list)
+    height: float = 0.0
 
 
-def read_scanned_pages(pdf: pdfium.PdfDocument, limits: Limits) -> ScannedText:
-    """OCR every page of `pdf`; check boxes found in the image become CHECKED / UNCHECKED words."""
+def require_tesseract() -> None:
+    """Raise `UnreadableDocument` when Tesseract is not installed; limit it to one thread."""
     if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
         raise UnreadableDocument("scanned PDF needs Tesseract OCR, which is not installed on this server")
     # Tesseract's OpenMP threads make it several times slower on a busy machine; one page, one core.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    result = ScannedText()
-    offset = 0.0
-    budget = limits.max_chars
-    for index in range(len(pdf)):
-        page = pdf[index]
-        try:
-            height = page.get_height()
-            image, scale = _render(page, limits.ocr_dpi)
-        finally:
-            page.close()
-        image = deskew(image)
-        words = _page_words(image, scale, offset, limits)
-        taken = sum(len(w.text) for w in words)
-        if taken > budget:
-            words = _take(words, budget)
-        budget -= taken
-        result.words += words
-        result.furniture += furniture_lines(words, offset, height)
-        offset += height
-        if budget <= 0:
-            break
-    return result
+
+
+def read_scanned_page(page: pdfium.PdfPage, limits: Limits) -> ScannedPage:
+    """OCR one page; check boxes found in the image become CHECKED / UNCHECKED words.
+
+    Uneven lighting is evened out first. A page OCR reads poorly is asked for its orientation
+    (Tesseract OSD) and read again turned upright when it is sideways or upside down.
+    """
+    image, scale = _render(page, limits.ocr_dpi)
+    image = even_light(image)
+    if sideways(image):
+        image = _upright(image)
+    words, good = _page_words(deskew(image), scale, limits)
+    if good < UPRIGHT_SHARE:
+        turned = _upright(image)
+        if turned is not image:
+            image = turned
+            words, _ = _page_words(deskew(image), scale, limits)
+    return ScannedPage(words, image.height / scale)
+
+
+def marks_under_text(page: pdfium.PdfPage, words: list[Word]) -> list[Word]:
+    """`words` of an invisible OCR text layer with the page image's check boxes as CHECKED / UNCHECKED words.
+
+    OCR text layers hold no box states (at best a stray `X` or `[]`): boxes are found in the
+    image and what the layer holds inside them is dropped. Words are in points from the page top.
+    """
+    image, scale = _render(page, MARKS_DPI)
+    image = even_light(image)
+    readings = [(w.text, round(w.x0 * scale), round(w.top * scale), round(w.x1 * scale), round(w.bottom * scale))
+                for w in words]
+    return _with_marks(image, scale, readings)
+
+
+def even_light(image: Image.Image) -> Image.Image:
+    """`image` divided by its background brightness when that varies (a photo's light fall-off, a shadow).
+
+    The background is the local maximum of a shrunken copy, smoothed; pages lit evenly are returned as they are.
+    """
+    small = np.asarray(image.reduce(LIGHT_SHRINK), dtype=np.float32)
+    background = ndimage.uniform_filter(ndimage.maximum_filter(small, LIGHT_WINDOW), LIGHT_WINDOW)
+    low, high = np.percentile(background, (2, 98))
+    if high - low <= UNEVEN_LIGHT:
+        return image
+    full = Image.fromarray(np.clip(background, 1, 255).astype(np.uint8)).resize(image.size, Image.Resampling.BILINEAR)
+    pixels = np.asarray(image, dtype=np.float32) * 255.0 / np.maximum(np.asarray(full, dtype=np.float32), 1.0)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def sideways(image: Image.Image) -> bool:
+    """True when the page's text lines run up or down: ink profiles vary far more across columns than rows."""
+    small = image.copy()
+    small.thumbnail((SKEW_SIDE, SKEW_SIDE))
+    ink = np.asarray(small) < INK_LEVEL
+    rows, columns = ink.sum(axis=1, dtype=np.float64), ink.sum(axis=0, dtype=np.float64)
+    if not rows.any():
+        return False
+    return columns.var() / columns.mean() ** 2 > SIDEWAYS_RATIO * rows.var() / rows.mean() ** 2
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """`image` turned as Tesseract's orientation detection says (the same object when it says nothing)."""
+    turn = orientation(image)
+    return image.rotate(-turn, expand=True) if turn else image
+
+
+def orientation(image: Image.Image) -> int:
+    """Clockwise degrees (0, 90, 180, 270) the page must be turned to be upright, by Tesseract OSD at half size."""
+    try:
+        osd = pytesseract.image_to_osd(image.reduce(2), config="--psm 0", output_type=pytesseract.Output.DICT,
+                                       timeout=OCR_SECONDS)
+    except (RuntimeError, pytesseract.TesseractError):  # too few characters, or out of time
+        return 0
+    return int(osd["rotate"]) if float(osd["orientation_conf"]) >= MIN_OSD_CONF else 0
 
 
 def _render(page: pdfium.PdfPage, dpi: int) -> tuple[Image.Image, float]:
@@ -95,13 +158,18 @@ def skew_angle(image: Image.Image) -> float:
     small = image.copy()
     small.thumbnail((SKEW_SIDE, SKEW_SIDE))
     ink = small.point(lambda v: 255 if v < INK_LEVEL else 0)
-    steps = int(SKEW_LIMIT / SKEW_STEP)
-    scores = {}
-    for i in range(-steps, steps + 1):
-        angle = i * SKEW_STEP
-        rows = np.asarray(ink.rotate(angle, resample=Image.Resampling.BILINEAR), dtype=np.float32).sum(axis=1)
-        scores[angle] = float(rows.var())
-    return max(scores, key=lambda a: (scores[a], -abs(a)))
+    scores: dict[float, float] = {}
+
+    def best(angles: list[float]) -> float:
+        for angle in angles:
+            if angle not in scores:
+                rows = np.asarray(ink.rotate(angle, resample=Image.Resampling.BILINEAR), dtype=np.float32).sum(axis=1)
+                scores[angle] = float(rows.var())
+        return max(scores, key=lambda a: (scores[a], -abs(a)))
+
+    coarse = best([i * SKEW_COARSE for i in range(-int(SKEW_LIMIT / SKEW_COARSE), int(SKEW_LIMIT / SKEW_COARSE) + 1)])
+    steps = int(SKEW_COARSE / SKEW_STEP)
+    return best([coarse + i * SKEW_STEP for i in range(-steps, steps + 1) if abs(coarse + i * SKEW_STEP) <= SKEW_LIMIT])
 
 
 def _rules(ink: np.ndarray, pixels_per_point: float) -> np.ndarray:
@@ -128,12 +196,13 @@ def _whitened(image: Image.Image, mask: np.ndarray) -> Image.Image:
     return Image.fromarray(pixels)
 
 
-def _page_words(image: Image.Image, scale: float, offset: float, limits: Limits) -> list[Word]:
-    """OCR words of one page image in points, with check-box marks replacing what OCR read in boxes."""
+def _page_words(image: Image.Image, scale: float, limits: Limits) -> tuple[list[Word], float]:
+    """OCR words of one page image in points, with check-box marks replacing what OCR read in boxes.
+
+    Also the share of words OCR read with confidence (low on a page that is not upright).
+    """
     ink = np.asarray(image) < INK_LEVEL
     rules = _rules(ink, scale)
-    marks_ink = ink & ~rules
-    boxes = find_check_boxes(ink, rules, scale)
     try:
         data = pytesseract.image_to_data(_whitened(image, rules), lang=limits.ocr_languages, config=OCR_CONFIG,
                                          output_type=pytesseract.Output.DICT, timeout=OCR_SECONDS)
@@ -141,11 +210,23 @@ def _page_words(image: Image.Image, scale: float, offset: float, limits: Limits)
         raise UnreadableDocument("scanned PDF could not be read in time by OCR") from error
     except pytesseract.TesseractError as error:
         raise UnreadableDocument("scanned PDF could not be read by OCR") from error
-    readings = [(text.strip(), left, top, left + width, top + height)
-                for text, conf, left, top, width, height in zip(data["text"], data["conf"], data["left"],
-                                                                 data["top"], data["width"], data["height"])
-                if text.strip() and float(conf) >= 0]
-    boxes = [box for box in boxes if not _letter_of_a_word(box, readings)]
+    read = [(text.strip(), float(conf), left, top, left + width, top + height)
+            for text, conf, left, top, width, height in zip(data["text"], data["conf"], data["left"],
+                                                             data["top"], data["width"], data["height"])
+            if text.strip() and float(conf) >= 0]
+    good = sum(conf >= GOOD_WORD_CONF for _, conf, *_ in read) / len(read) if read else 0.0
+    readings = [(text, x0, y0, x1, y1) for text, _, x0, y0, x1, y1 in read]
+    return _with_marks(image, scale, readings, ink, rules), good
+
+
+def _with_marks(image: Image.Image, scale: float, readings: list[Reading], ink: np.ndarray | None = None,
+                rules: np.ndarray | None = None) -> list[Word]:
+    """Words in points from `readings` (pixels), with the image's check boxes replacing what was read in them."""
+    if ink is None or rules is None:
+        ink = np.asarray(image) < INK_LEVEL
+        rules = _rules(ink, scale)
+    marks_ink = ink & ~rules
+    boxes = [box for box in find_check_boxes(ink, rules, scale) if not _letter_of_a_word(box, readings)]
     boxes += find_ticks(marks_ink, readings, boxes, scale)
     words: list[Word] = []
     for text, x0, y0, x1, y1 in readings:
@@ -154,10 +235,10 @@ def _page_words(image: Image.Image, scale: float, offset: float, limits: Limits)
         text, x0 = _after_box(text, x0, y0, x1, y1, boxes)
         if not text:
             continue
-        words.append(Word(text, x0 / scale, x1 / scale, offset + y0 / scale, offset + y1 / scale))
+        words.append(Word(text, x0 / scale, x1 / scale, y0 / scale, y1 / scale))
     for box in boxes:
         words.append(Word(CHECKED if box.ticked else UNCHECKED, box.x0 / scale, box.x1 / scale,
-                          offset + box.y0 / scale, offset + box.y1 / scale))
+                          box.y0 / scale, box.y1 / scale))
     return words
 
 
@@ -189,7 +270,7 @@ def _letter_of_a_word(box: Box, readings: list[Reading]) -> bool:
                and side < 0.25 * (x1 - x0) for text, x0, y0, x1, y1 in readings)
 
 
-def _take(words: list[Word], budget: int) -> list[Word]:
+def take_words(words: list[Word], budget: int) -> list[Word]:
     """The first words in reading order holding at most `budget` characters."""
     taken: list[Word] = []
     for word in sorted(words, key=lambda w: (w.top, w.x0)):

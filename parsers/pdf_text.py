@@ -6,6 +6,7 @@ continuing below the earlier ones.
 from __future__ import annotations
 
 import ctypes
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -19,6 +20,13 @@ FURNITURE_BAND = 0.08  # top and bottom share of a page where headers and footer
 GAP_FACTOR = 1.3  # a horizontal gap wider than this many line heights (~1.5x font size) splits words
 BOX_MIN, BOX_MAX = 6.0, 20.0  # side of a drawn check box, points
 MAX_OBJECTS_PER_PAGE = 20_000  # beyond this a page is not a form; vector boxes are not searched
+# A text layer is garbled (fonts without a Unicode mapping) when more than GARBLED_SHARE of the
+# characters taken are control, private-use (outside the symbol-font range) or replacement
+# characters, or `(cid:N)` names; pages with fewer than MIN_TEXT_CHARS characters are not judged.
+ODD_CHARS = re.compile("[\x01\x03-\x08\x0e-\x1f\x7f-\x9f\ue000-\uf01f\uf100-\uf8ff\ufffd]")
+CID_NAME_LENGTH = 7
+GARBLED_SHARE, MIN_TEXT_CHARS = 0.2, 20
+INVISIBLE_SAMPLE, INVISIBLE_SHARE = 64, 0.9  # characters sampled for render mode 3, share that must be hidden
 WHITESPACE = frozenset(" \t\r\n\x00\xa0\u2002\u2003\u2009\u200b\ufeff")
 
 # Symbol-font characters as found without a Unicode mapping, by font family.
@@ -29,36 +37,84 @@ WINGDINGS = {"\xfe": CHECKED, "\xfd": CHECKED, "\xfc": CHECKED, "\xfb": CHECKED,
 SYMBOL_CANDIDATES = frozenset(ZAPF_DINGBATS) | frozenset(WINGDINGS)
 
 
+@dataclass(frozen=True)
+class PageFrame:
+    """Maps PDF user space of one page to reading positions: points from the page's top-left as displayed.
+
+    Text page and path coordinates are unrotated; a page with /Rotate 90, 180 or 270 (printed
+    landscape, scanned sideways) is shown turned, and its words are placed as shown.
+    """
+
+    rotation: int  # clockwise degrees: 0, 90, 180 or 270
+    width: float  # of the unrotated page (user space)
+    height: float
+
+    @classmethod
+    def of(cls, page: pdfium.PdfPage) -> "PageFrame":
+        rotation = page.get_rotation() % 360
+        width, height = page.get_size()  # as displayed
+        if rotation in (90, 270):
+            width, height = height, width
+        return cls(rotation, width, height)
+
+    @property
+    def shown_height(self) -> float:
+        return self.width if self.rotation in (90, 270) else self.height
+
+    def place(self, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
+        """x0, x1, top, bottom as displayed, for a rectangle in user space."""
+        if self.rotation == 90:
+            x0, x1, y0, y1 = bottom, top, left, right
+        elif self.rotation == 180:
+            x0, x1, y0, y1 = self.width - right, self.width - left, bottom, top
+        elif self.rotation == 270:
+            x0, x1, y0, y1 = self.height - top, self.height - bottom, self.width - right, self.width - left
+        else:
+            x0, x1, y0, y1 = left, right, self.height - top, self.height - bottom
+        return x0, x1, y0, y1
+
+
+@dataclass
+class PageText:
+    """The text layer of one page; word positions are from the top of the page as displayed."""
+
+    words: list[Word]
+    height: float
+    chars: int  # non-blank characters taken
+    odd: int = 0  # characters no text has: controls, private use, replacement characters
+    invisible: bool = False  # the text is drawn invisibly (render mode 3): an OCR layer over a scan
+    images: bool = False  # an image is drawn on the page
+
+    @property
+    def garbled(self) -> bool:
+        """True when the characters are mostly not text (fonts without a Unicode mapping)."""
+        total = self.chars + self.odd
+        return total >= MIN_TEXT_CHARS and self.odd > GARBLED_SHARE * total
+
+
 @dataclass
 class TextLayer:
-    """What the text layer of a document holds."""
+    """What the text layer of a document holds, page by page."""
 
-    words: list[Word] = field(default_factory=list)
-    furniture: list[str] = field(default_factory=list)
-    chars_per_page: list[int] = field(default_factory=list)  # non-blank characters on each page
-    page_heights: list[float] = field(default_factory=list)
+    pages: list[PageText] = field(default_factory=list)
     truncated: bool = False  # stopped at `Limits.max_chars`
 
 
 def read_text_layer(pdf: pdfium.PdfDocument, limits: Limits) -> TextLayer:
-    """Words (with check-box marks) and header/footer lines of every page of `pdf`."""
+    """Words (with check-box marks) of every page of `pdf`, and what kind of text each page holds."""
     layer = TextLayer()
-    offset = 0.0
     budget = limits.max_chars
     for index in range(len(pdf)):
         page = pdf[index]
         try:
-            height = page.get_height()
-            page_words, taken = _page_words(page, offset, height, budget)
-            page_words = _with_vector_boxes(page, page_words, offset, height)
+            frame = PageFrame.of(page)
+            text = _page_words(page, frame, budget)
+            text.words = _with_vector_boxes(page, text.words, frame)
+            text.images = _has_image(page)
         finally:
             page.close()
-        budget -= taken
-        layer.words += page_words
-        layer.chars_per_page.append(taken)
-        layer.page_heights.append(height)
-        layer.furniture += furniture_lines(page_words, offset, height)
-        offset += height
+        budget -= text.chars
+        layer.pages.append(text)
         if budget <= 0:
             layer.truncated = True
             break
@@ -87,17 +143,19 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
     return [sorted(line, key=lambda w: w.x0) for line in lines]
 
 
-def _page_words(page: pdfium.PdfPage, offset: float, height: float, budget: int) -> tuple[list[Word], int]:
-    """Words of one page from pypdfium2 character boxes, and how many non-blank characters were taken."""
+def _page_words(page: pdfium.PdfPage, frame: PageFrame, budget: int) -> PageText:
+    """Words of one page from pypdfium2 character boxes, counting the characters taken and the odd ones."""
+    height = frame.shown_height
     textpage = page.get_textpage()
     try:
         count = textpage.count_chars()
         if count <= 0:
-            return [], 0
+            return PageText([], height, 0)
         text = textpage.get_text_range(0, count)
         if len(text) != count:  # characters outside the BMP: read them one by one
             text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i)) for i in range(count))
-        builder = _WordBuilder(textpage, offset, height)
+        odd = len(ODD_CHARS.findall(text)) + CID_NAME_LENGTH * text.count("(cid:")
+        builder = _WordBuilder(textpage, frame)
         taken = 0
         for i, char in enumerate(text):
             if char in WHITESPACE or (ord(char) < 32 and char != "\x02"):
@@ -108,18 +166,46 @@ def _page_words(page: pdfium.PdfPage, offset: float, height: float, budget: int)
                 break
             builder.add(i, "-" if char == "\x02" else char)
         builder.flush()
-        return builder.words, min(taken, budget)
+        taken = min(taken, budget)
+        return PageText(builder.words, height, taken, odd, taken > 0 and _invisible(textpage, count))
     finally:
         textpage.close()
+
+
+def _invisible(textpage: pdfium.PdfTextPage, count: int) -> bool:
+    """True when most characters (a sample of INVISIBLE_SAMPLE) are drawn with text render mode 3."""
+    modes = []
+    for i in range(0, count, max(1, count // INVISIBLE_SAMPLE)):
+        obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, i)
+        if obj:  # spaces and line breaks pdfium generates have no text object
+            modes.append(pdfium_c.FPDFTextObj_GetTextRenderMode(obj))
+    return bool(modes) and modes.count(pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE) >= INVISIBLE_SHARE * len(modes)
+
+
+def _has_image(page: pdfium.PdfPage) -> bool:
+    """True when an image object is drawn on the page or in a form XObject on it (a scan or a photo)."""
+
+    def search(get, count: int, depth: int) -> bool:
+        for i in range(min(count, MAX_OBJECTS_PER_PAGE)):
+            obj = get(i)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                return True
+            if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 2 and search(
+                    lambda j, form=obj: pdfium_c.FPDFFormObj_GetObject(form, j),
+                    pdfium_c.FPDFFormObj_CountObjects(obj), depth + 1):
+                return True
+        return False
+
+    return search(lambda i: pdfium_c.FPDFPage_GetObject(page.raw, i), pdfium_c.FPDFPage_CountObjects(page.raw), 0)
 
 
 class _WordBuilder:
     """Collects characters into words, splitting at line changes and wide gaps."""
 
-    def __init__(self, textpage: pdfium.PdfTextPage, offset: float, height: float) -> None:
+    def __init__(self, textpage: pdfium.PdfTextPage, frame: PageFrame) -> None:
         self.textpage = textpage
-        self.offset = offset
-        self.height = height
+        self.frame = frame
         self.rect = pdfium_c.FS_RECTF()
         self.words: list[Word] = []
         self.chars: list[str] = []
@@ -127,8 +213,7 @@ class _WordBuilder:
 
     def add(self, index: int, char: str) -> None:
         pdfium_c.FPDFText_GetLooseCharBox(self.textpage.raw, index, self.rect)
-        x0, x1 = self.rect.left, self.rect.right
-        top, bottom = self.offset + self.height - self.rect.top, self.offset + self.height - self.rect.bottom
+        x0, x1, top, bottom = self.frame.place(self.rect.left, self.rect.bottom, self.rect.right, self.rect.top)
         mark = self._mark(index, char)
         if mark:
             self.flush()
@@ -188,7 +273,7 @@ class _WordBuilder:
 Bounds = tuple[float, float, float, float]  # left, bottom, right, top in PDF user space
 
 
-def _with_vector_boxes(page: pdfium.PdfPage, words: list[Word], offset: float, height: float) -> list[Word]:
+def _with_vector_boxes(page: pdfium.PdfPage, words: list[Word], frame: PageFrame) -> list[Word]:
     """`words` plus a CHECKED / UNCHECKED word for each small square drawn as a path.
 
     A square is ticked when other paths are drawn inside it or a short word (X, ✓) sits in it.
@@ -203,7 +288,7 @@ def _with_vector_boxes(page: pdfium.PdfPage, words: list[Word], offset: float, h
     boxes = _outermost(squares)
     result = list(words)
     for left, bottom, right, top in boxes:
-        x0, x1, ptop, pbottom = left, right, offset + height - top, offset + height - bottom
+        x0, x1, ptop, pbottom = frame.place(left, bottom, right, top)
         inside = [w for w in result if x0 - 1 <= (w.x0 + w.x1) / 2 <= x1 + 1
                   and ptop - 1 <= (w.top + w.bottom) / 2 <= pbottom + 1]
         if any(w.text in (CHECKED, UNCHECKED) for w in inside):

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import io
+import random
 from typing import Literal
+
+import numpy as np
 
 import pypdfium2 as pdfium
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject
+from pypdf import Transformation
+from pypdf.generic import NameObject, RectangleObject, StreamObject
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -248,3 +252,230 @@ def blank_pages_pdf(count: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# --- what real producers send: transformations of a finished form ------------------------------
+
+def _write(writer: PdfWriter) -> bytes:
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def rotated_pdf(source: bytes, degrees: int) -> bytes:
+    """`source` with each page's content turned against a /Rotate of `degrees`: it displays upright.
+
+    As a form printed landscape or a page a scanner stored sideways with a rotation to show it.
+    """
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(source)))
+    for page in writer.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        shift = {90: (height, 0), 180: (width, height), 270: (0, width)}[degrees]
+        page.add_transformation(Transformation().rotate(degrees).translate(*shift))
+        if degrees != 180:
+            page.mediabox = RectangleObject((0, 0, height, width))
+        page.cropbox = page.mediabox
+        page.rotate(degrees)
+    return _write(writer)
+
+
+def page_images(source: bytes, dpi: int) -> list[Image.Image]:
+    """Every page of `source` rendered to greyscale at `dpi`."""
+    pdf = pdfium.PdfDocument(source)
+    try:
+        return [page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for page in pdf]
+    finally:
+        pdf.close()
+
+
+def images_pdf(images: list[Image.Image], dpi: int, quality: int = 75) -> bytes:
+    """An image-only PDF, one JPEG (DCTDecode) image per page."""
+    out = io.BytesIO()
+    images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=dpi, quality=quality)
+    return out.getvalue()
+
+
+def sideways_scan(source: bytes, degrees: int, dpi: int = 200) -> bytes:
+    """A scan fed in sideways or upside down: each page image turned by `degrees` counter-clockwise, no /Rotate."""
+    images = [image.rotate(degrees, expand=True) for image in page_images(source, dpi)]
+    return images_pdf(images, dpi)
+
+
+def garbled_text_layer(source: bytes) -> bytes:
+    """`source` with every font's text mapped into the private use area, as fonts without a usable Unicode map extract."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(source)))
+    cmap = StreamObject()
+    cmap.set_data(b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Garbled def "
+                  b"1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfrange <00> <FF> <E000> endbfrange "
+                  b"endcmap CMapName currentdict /CMap defineresource pop end end")
+    cmap_ref = writer._add_object(cmap)
+    for page in writer.pages:
+        fonts = page.get("/Resources", {}).get_object().get("/Font", {})
+        for ref in fonts.get_object().values():
+            ref.get_object()[NameObject("/ToUnicode")] = cmap_ref
+    return _write(writer)
+
+
+def ocr_layered_scan(source: bytes, dpi: int = 200) -> bytes:
+    """A scan with an invisible OCR text layer (render mode 3), as scanners and ocrmypdf make it.
+
+    Each page is the page image with the words of `source` laid invisibly over it; check-box
+    glyphs are left out, as OCR engines drop them, so boxes exist only in the image.
+    """
+    from reportlab.lib.utils import ImageReader
+
+    out = io.BytesIO()
+    c = canvas.Canvas(out)
+    pdf = pdfium.PdfDocument(source)
+    try:
+        for page in pdf:
+            width, height = page.get_size()
+            c.setPageSize((width, height))
+            image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            c.drawImage(ImageReader(image), 0, 0, width, height)
+            text = c.beginText()
+            text.setTextRenderMode(3)
+            for word, (left, bottom, right, top) in _page_words(page):
+                size = max(top - bottom, 1.0)
+                natural = pdfmetrics.stringWidth(word, "Helvetica", size)
+                text.setFont("Helvetica", size)
+                text.setHorizScale(100 * (right - left) / natural if natural else 100)
+                text.setTextOrigin(left, bottom)
+                text.textOut(word)
+            c.drawText(text)
+            c.showPage()
+            page.close()
+    finally:
+        pdf.close()
+    c.save()
+    return out.getvalue()
+
+
+def _page_words(page: pdfium.PdfPage) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Whitespace-separated words of a page in Latin-1 with their boxes; box glyphs dropped."""
+    textpage = page.get_textpage()
+    words: list[tuple[str, tuple[float, float, float, float]]] = []
+    chars: list[str] = []
+    boxes: list[tuple[float, float, float, float]] = []
+
+    def flush() -> None:
+        if chars:
+            words.append(("".join(chars), (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                                           max(b[2] for b in boxes), max(b[3] for b in boxes))))
+            chars.clear()
+            boxes.clear()
+
+    try:
+        text = textpage.get_text_range()
+        for i, char in enumerate(text):
+            if char.isspace() or ord(char) < 32 or char not in LATIN_1 or char in "48nopqr" and _dingbat(textpage, i):
+                flush()
+                continue
+            chars.append(char)
+            boxes.append(textpage.get_charbox(i, loose=True))
+            if len(chars) > 1 and boxes[-1][0] - boxes[-2][2] > 3 * (boxes[-1][3] - boxes[-1][1]):
+                last_char, last_box = chars.pop(), boxes.pop()
+                flush()
+                chars.append(last_char)
+                boxes.append(last_box)
+        flush()
+    finally:
+        textpage.close()
+    return words
+
+
+LATIN_1 = frozenset(chr(c) for c in range(32, 256)) | {"–", "’"}
+
+
+def _dingbat(textpage: pdfium.PdfTextPage, index: int) -> bool:
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    buffer = ctypes.create_string_buffer(128)
+    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, buffer, 128, None)
+    return b"Dingbat" in buffer.value
+
+
+def phone_photo(source: bytes, dpi: int = 150, angle: float = 3.0, seed: int = 3) -> bytes:
+    """Pages photographed with a phone: colour JPEG at `dpi`, turned `angle` degrees, light falling off across the page."""
+    rng = random.Random(seed)
+    images = []
+    for image in page_images(source, dpi):
+        image = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=235)
+        width, height = image.size
+        y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+        light = 1.0 - 0.5 * (x / width * 0.4 + y / height * 0.6)  # bright top-left, dim bottom-right
+        pixels = np.asarray(image, dtype=np.float32) * light
+        pixels += np.frombuffer(rng.randbytes(width * height), dtype=np.uint8).reshape(height, width) * 0.08 - 10
+        grey = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+        tint = Image.merge("RGB", (grey, grey.point(lambda v: v * 0.97), grey.point(lambda v: v * 0.9)))
+        images.append(tint)
+    return images_pdf(images, dpi, quality=70)
+
+
+def with_leading_pages(source: bytes, cover_letter: bool = True, blank: bool = True) -> bytes:
+    """`source` after a typed cover letter and/or a blank page, as partners put them in front of a form."""
+    writer = PdfWriter()
+    if cover_letter:
+        writer.append(PdfReader(io.BytesIO(cover_letter_pdf())))
+    if blank:
+        writer.add_blank_page(width=A4[0], height=A4[1])
+    writer.append(PdfReader(io.BytesIO(source)))
+    return _write(writer)
+
+
+def cover_letter_pdf() -> bytes:
+    """A one-page letter sent with a form (it mentions a name, an organisation and a date)."""
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4)
+    lines = ["Northam Academy", "Safeguarding Office", "", "18 November 2026", "", "Dear Intelligence Unit,", "",
+             "Please find attached our Community Partnership Information form about a pupil.",
+             "We have concerns about his safety outside school and would welcome your advice.",
+             "Your name and contact details are not needed for this letter.", "",
+             "Yours sincerely,", "", "Designated Safeguarding Lead"]
+    c.setFont("Helvetica", 11)
+    for i, line in enumerate(lines):
+        c.drawString(72, A4[1] - 90 - 16 * i, line)
+    c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def saved_by_viewer(source: bytes, keep_values: bool) -> bytes:
+    """A fillable form as a PDF viewer saves it: appearances drawn, no /NeedAppearances.
+
+    Without `keep_values` the text fields lose /V and buttons keep only their /AS state, so the
+    answers exist only in the widgets' appearance streams (as some producers leave them).
+    """
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(source)))
+    acroform = writer.root_object["/AcroForm"].get_object()
+    acroform.pop("/NeedAppearances", None)
+    if not keep_values:
+        for page in writer.pages:
+            for ref in page.get("/Annots", []):
+                widget = ref.get_object()
+                widget.pop("/V", None)
+                parent = widget.get("/Parent")
+                if parent is not None:
+                    parent.get_object().pop("/V", None)
+    return _write(writer)
+
+
+def printed_to_pdf(source: bytes) -> bytes:
+    """A filled form "printed to PDF": widgets drawn into the page content, the form fields gone."""
+    import pypdfium2.raw as pdfium_c
+
+    pdf = pdfium.PdfDocument(source)
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_PRINT)
+            page.close()
+        flat = io.BytesIO()
+        pdf.save(flat)
+    finally:
+        pdf.close()
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(flat.getvalue())))
+    writer.root_object.pop("/AcroForm", None)
+    return _write(writer)
