@@ -1,4 +1,5 @@
-"""Word 97-2003 (.doc) to DOCX with LibreOffice, run headless in a locked-down child process.
+"""Word 97-2003 (.doc), RTF and OpenDocument text (.odt) to DOCX with LibreOffice, run headless
+in a locked-down child process.
 
 The child gets a fresh temporary directory and throw-away profile (macros disabled, its proxy
 pointed at a closed local port), an empty network namespace where the system allows one,
@@ -8,6 +9,7 @@ process group is killed.
 from __future__ import annotations
 
 import functools
+import io
 import math
 import os
 import resource
@@ -16,6 +18,8 @@ import signal
 import struct
 import subprocess
 import tempfile
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import olefile
@@ -24,6 +28,10 @@ from .config import Limits
 from .extraction import UnreadableDocument
 
 NOT_INSTALLED = "Word 97-2003 (.doc) files need LibreOffice, which is not installed on this server"
+RTF_MAGIC = b"{\\rtf"
+MANIFEST_BYTES = 1024**2
+ODT_MIMETYPES = frozenset({b"application/vnd.oasis.opendocument.text",
+                           b"application/vnd.oasis.opendocument.text-template"})
 # A small document converts within 0.5 GB of address space; 1.5 GB leaves room for large
 # ones with pictures, not for runaways.
 ADDRESS_SPACE_BYTES = 3 * 1024**3 // 2
@@ -36,6 +44,7 @@ F_ENCRYPTED = 0x0100  # FIB base flags: the document is encrypted or obfuscated
 _PROFILE_SETTINGS = (
     ("/org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel", "3"),
     ("/org.openoffice.Office.Common/Security/Scripting", "DisableMacrosExecution", "true"),
+    ("/org.openoffice.Office.Common/Security/Scripting", "BlockUntrustedRefererLinks", "true"),
     ("/org.openoffice.Inet/Settings", "ooInetProxyType", "1"),
     *(("/org.openoffice.Inet/Settings", f"ooInet{scheme}Proxy{part}", value)
       for scheme in ("HTTP", "HTTPS", "FTP")
@@ -54,21 +63,70 @@ def _profile_xcu() -> str:
             f"{items}</oor:items>\n")
 
 
-def doc_to_docx(data: bytes, limits: Limits) -> bytes:
-    """Convert a Word 97-2003 document to DOCX bytes.
+@dataclass(frozen=True)
+class _Kind:
+    """A word-processor format LibreOffice converts: how handlers are told about it."""
 
-    Raises `UnreadableDocument` (plain words) when the file is not a .doc, is
+    extension: str
+    name: str  # as in "converting the <name> took too long"
+    not_installed: str
+
+
+_KINDS = {
+    "doc": _Kind("doc", "Word 97-2003 (.doc) document", NOT_INSTALLED),
+    "rtf": _Kind("rtf", "Rich Text Format (RTF) document",
+                 "Rich Text Format (RTF) files need LibreOffice, which is not installed on this server"),
+    "odt": _Kind("odt", "OpenDocument text (.odt) document",
+                 "OpenDocument (.odt) files need LibreOffice, which is not installed on this server"),
+}
+
+
+def doc_to_docx(data: bytes, limits: Limits) -> bytes:
+    """Convert a Word 97-2003 document to DOCX bytes (see `to_docx`)."""
+    return to_docx(data, "doc", limits)
+
+
+def to_docx(data: bytes, kind: str, limits: Limits) -> bytes:
+    """Convert a document of `kind` ("doc", "rtf" or "odt", as `sniff` names them) to DOCX bytes.
+
+    Raises `UnreadableDocument` (plain words) when the file is not of that kind, is
     password-protected, LibreOffice is missing, or the conversion fails or times out.
     """
-    _check_word97(data)
+    _CHECKS[kind](data)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise UnreadableDocument(NOT_INSTALLED)
+        raise UnreadableDocument(_KINDS[kind].not_installed)
     workdir = Path(tempfile.mkdtemp(prefix="cpi-doc-"))
     try:
-        return _convert(soffice, data, workdir, limits)
+        return _convert(soffice, data, _KINDS[kind], workdir, limits)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _check_rtf(data: bytes) -> None:
+    if not data.startswith(RTF_MAGIC):
+        raise UnreadableDocument("the file is not a Rich Text Format (RTF) document")
+
+
+def _check_odt(data: bytes) -> None:
+    """Refuse what is not OpenDocument text, or is encrypted (ODF encrypts parts, not the zip)."""
+    reason = "the file is not an OpenDocument text (.odt) document"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            mimetype = package.getinfo("mimetype")
+            if mimetype.file_size > 128 or package.read(mimetype).strip() not in ODT_MIMETYPES:
+                raise UnreadableDocument(reason)
+            manifest = package.getinfo("META-INF/manifest.xml") \
+                if "META-INF/manifest.xml" in package.namelist() else None
+            if manifest is not None and manifest.file_size <= MANIFEST_BYTES \
+                    and b"encryption-data" in package.read(manifest):
+                raise UnreadableDocument("password-protected OpenDocument document")
+    except UnreadableDocument:
+        raise
+    except KeyError:
+        raise UnreadableDocument(reason) from None
+    except Exception:  # zipfile raises many kinds of error on damaged input
+        raise UnreadableDocument("the OpenDocument text (.odt) document is damaged") from None
 
 
 def _check_word97(data: bytes) -> None:
@@ -91,8 +149,11 @@ def _check_word97(data: bytes) -> None:
         raise UnreadableDocument("password-protected Word document")
 
 
-def _convert(soffice: str, data: bytes, workdir: Path, limits: Limits) -> bytes:
-    source = workdir / "document.doc"
+_CHECKS = {"doc": _check_word97, "rtf": _check_rtf, "odt": _check_odt}
+
+
+def _convert(soffice: str, data: bytes, kind: _Kind, workdir: Path, limits: Limits) -> bytes:
+    source = workdir / f"document.{kind.extension}"
     source.write_bytes(data)
     profile = workdir / "profile"
     (profile / "user").mkdir(parents=True)
@@ -110,17 +171,17 @@ def _convert(soffice: str, data: bytes, workdir: Path, limits: Limits) -> bytes:
                                    start_new_session=True,
                                    preexec_fn=functools.partial(_limit_child, cpu_seconds))
     except (OSError, subprocess.SubprocessError):
-        raise UnreadableDocument("LibreOffice could not be started to convert the .doc") from None
+        raise UnreadableDocument(f"LibreOffice could not be started to convert the {kind.name}") \
+            from None
     try:
         returncode = process.wait(timeout=limits.convert_seconds)
     except subprocess.TimeoutExpired:
-        raise UnreadableDocument("converting the Word 97-2003 (.doc) document took too long") \
-            from None
+        raise UnreadableDocument(f"converting the {kind.name} took too long") from None
     finally:
         _kill_group(process)
     result = outdir / "document.docx"
     if returncode != 0 or not result.is_file():
-        raise UnreadableDocument("the Word 97-2003 (.doc) document could not be converted")
+        raise UnreadableDocument(f"the {kind.name} could not be converted")
     return result.read_bytes()
 
 
@@ -161,3 +222,4 @@ def _isolation_prefix() -> tuple[str, ...]:
     except (OSError, subprocess.TimeoutExpired):
         return ()
     return prefix if probe.returncode == 0 else ()
+

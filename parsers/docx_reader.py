@@ -25,6 +25,17 @@ MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 DOCUMENT_PART = "word/document.xml"
 FURNITURE_PART_RE = re.compile(r"word/(header|footer)(\d*)\.xml")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Strict Open XML namespaces and their transitional equivalents, which the walk compares against.
+_STRICT_NAMESPACES = {
+    b"http://purl.oclc.org/ooxml/wordprocessingml/main": W_NS.encode(),
+    b"http://purl.oclc.org/ooxml/officeDocument/relationships":
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    b"http://purl.oclc.org/ooxml/officeDocument/customProperties":
+        b"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+}
+_STRICT_MARK = b"http://purl.oclc.org/ooxml/"
+_STRICT_DECLARATION = re.compile(
+    rb"""(xmlns(?::[\w.-]+)?\s*=\s*)(["'])(%s)\2""" % b"|".join(map(re.escape, _STRICT_NAMESPACES)))
 
 # Layout, in points: one character is CHAR_WIDTH wide, a line LINE_HEIGHT high (words
 # WORD_HEIGHT of it, like 10 pt type on a 12 pt pitch); ROW_GAP between body blocks and rows.
@@ -68,6 +79,7 @@ FLD_CHAR_TYPE = _w("fldCharType")
 TR_PR, GRID_BEFORE, TC_PR, GRID_SPAN, V_MERGE = (
     _w(n) for n in ("trPr", "gridBefore", "tcPr", "gridSpan", "vMerge"))
 SDT_TAG, SHOWING_PLC_HDR = _w("tag"), _w("showingPlcHdr")
+DROP_DOWN_LIST, COMBO_BOX, LIST_ITEM = _w("dropDownList"), _w("comboBox"), _w("listItem")
 FF_NAME, CHECK_BOX, DD_LIST = _w("name"), _w("checkBox"), _w("ddList")
 W14_CHECKBOX, W14_CHECKED, W14_VAL = (f"{{{W14_NS}}}{n}" for n in ("checkbox", "checked", "val"))
 
@@ -127,7 +139,7 @@ class _Package:
 
     def xml(self, name: str) -> etree._Element:
         """Part `name` parsed as XML; a DTD or malformed XML makes the document unreadable."""
-        data = self.read(name)
+        data = _transitional(self.read(name))
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             raise UnreadableDocument("the Word document contains a DTD, which Word never writes")
         try:
@@ -137,6 +149,14 @@ class _Package:
         if root.getroottree().docinfo.doctype:  # a DTD in an encoding the byte check missed
             raise UnreadableDocument("the Word document contains a DTD, which Word never writes")
         return root
+
+
+def _transitional(data: bytes) -> bytes:
+    """A Strict Open XML part with its namespace declarations mapped to the transitional ones."""
+    if _STRICT_MARK not in data:
+        return data
+    return _STRICT_DECLARATION.sub(
+        lambda m: m.group(1) + m.group(2) + _STRICT_NAMESPACES[m.group(3)] + m.group(2), data)
 
 
 def _ole_reason(data: bytes) -> str:
@@ -408,7 +428,7 @@ class _Walker:
         if props is not None:
             tag_el = props.find(SDT_TAG)
             tag = tag_el.get(VAL) if tag_el is not None else None
-            placeholder = _on(props.find(SHOWING_PLC_HDR))
+            placeholder = _on(props.find(SHOWING_PLC_HDR)) and not _shows_list_item(sdt, props)
             box = props.find(W14_CHECKBOX)
             if box is not None:
                 state = box.find(W14_CHECKED)
@@ -516,6 +536,20 @@ def _legacy_choice(ff: etree._Element | None) -> str | None:
     entries = [e.get(VAL, "") for e in choices.iter(_w("listEntry"))]
     index = _int_val(choices.find(_w("result")), _int_val(choices.find(_w("default")), 0))
     return (entries[index] or None) if index < len(entries) else None
+
+
+def _shows_list_item(sdt: etree._Element, props: etree._Element) -> bool:
+    """Whether a drop-down control shows one of its items: then it is answered, even when marked
+    as showing its placeholder (LibreOffice marks answered drop-downs so)."""
+    choices = props.find(DROP_DOWN_LIST)
+    if choices is None:
+        choices = props.find(COMBO_BOX)
+    content = sdt.find(SDT_CONTENT)
+    if choices is None or content is None:
+        return False
+    shown = "".join(t.text or "" for t in content.iter(T)).strip()
+    return bool(shown) and any(item.get(_w("value")) and item.get(_w("displayText"), "").strip() == shown
+                               for item in choices.iter(LIST_ITEM))
 
 
 def _symbol(sym: etree._Element) -> str:

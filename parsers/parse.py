@@ -42,11 +42,12 @@ def read(data: bytes, config: ParserConfig) -> Extraction:
         from .docx_reader import read_docx
 
         return read_docx(data, limits)
-    if kind == "doc":
-        from .doc_convert import doc_to_docx
+    if kind in ("doc", "rtf", "odt"):
+        from .doc_convert import to_docx
         from .docx_reader import read_docx
 
-        extraction = read_docx(doc_to_docx(data, limits), limits)
+        # The spec's record formats have no RTF or ODT: every converted word-processor file is "doc".
+        extraction = read_docx(to_docx(data, kind, limits), limits)
         extraction.format = "doc"
         return extraction
     reasons = {

@@ -8,6 +8,8 @@ Decisions:
 - "docx": a zip whose directory lists `word/document.xml`. A zip whose central directory cannot
   be read (truncated, damaged) is still "docx" when a local file header in it names a `word/`
   part, so the DOCX reader can report the document as damaged rather than as an unknown type.
+- "odt": a zip whose `mimetype` part names OpenDocument text (or a text template), as
+  LibreOffice and OpenOffice write it.
 - "zip": any other zip (including one that is damaged and shows no `word/` part).
 - "encrypted_office": an OLE2 file with `EncryptionInfo` / `EncryptedPackage` streams (a
   password-protected Office 2007+ document), or a Word 97-2003 document whose header says it is
@@ -36,6 +38,9 @@ RTF_MAGIC = b"{\\rtf"
 BLANK = b" \t\r\n\x0b\x0c\x00"
 
 _LOCAL_HEADER = re.compile(re.escape(ZIP_MAGIC))
+ODT_MIMETYPES = frozenset({b"application/vnd.oasis.opendocument.text",
+                           b"application/vnd.oasis.opendocument.text-template"})
+_MIMETYPE_BYTES = 128  # a longer `mimetype` part is not one of ours
 _LOCAL_HEADER_SCAN = 256  # local headers looked at in a damaged zip
 _WORD_DOCUMENT_UTF16 = "WordDocument".encode("utf-16-le")
 _FIB_FLAGS_OFFSET = 0x0A
@@ -43,7 +48,7 @@ _FIB_ENCRYPTED = 0x0100
 
 
 def sniff(data: bytes) -> str:
-    """Return "pdf", "docx", "doc", "encrypted_office", "zip", "rtf", "empty" or "unknown"."""
+    """Return "pdf", "docx", "doc", "odt", "encrypted_office", "zip", "rtf", "empty" or "unknown"."""
     if not data or (data[0] in BLANK and not data.strip(BLANK)):
         return "empty"
     if PDF_MAGIC in data[:PDF_SEARCH_BYTES]:
@@ -61,9 +66,16 @@ def _sniff_zip(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
+            if "word/document.xml" in names:
+                return "docx"
+            info = archive.getinfo("mimetype") if "mimetype" in names else None
+            if info is not None and info.file_size <= _MIMETYPE_BYTES:
+                with archive.open(info) as part:
+                    if part.read(_MIMETYPE_BYTES + 1).strip() in ODT_MIMETYPES:
+                        return "odt"
     except Exception:  # zipfile raises many types on hostile bytes; all mean "damaged"
         return "docx" if _local_headers_name_word_part(data) else "zip"
-    return "docx" if "word/document.xml" in names else "zip"
+    return "zip"
 
 
 def _local_headers_name_word_part(data: bytes) -> bool:

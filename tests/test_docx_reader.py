@@ -221,6 +221,16 @@ def test_dropdown_gives_the_displayed_choice():
     assert [w.text for w in ex.words] == ["Aware?", "No"]
 
 
+def test_a_dropdown_showing_one_of_its_items_is_answered_even_marked_as_placeholder():
+    props = ('<w:showingPlcHdr/><w:dropDownList><w:listItem w:displayText="Choose an item." w:value=""/>'
+             '<w:listItem w:displayText="Yes" w:value="Yes"/></w:dropDownList>')
+    body = p(sdt("consent_subject_aware", r("Yes"), props),
+             sdt("consent_mash_referral_made", r("Choose an item."), props))
+    ex = read_docx(build(body), LIMITS)
+    assert ex.values == {"consent_subject_aware": "Yes", "consent_mash_referral_made": None}
+    assert [w.text for w in ex.words] == ["Yes"]
+
+
 def test_nested_controls_with_the_same_tag_take_the_innermost_value():
     inner = sdt("subjects_0_surname", r("Smith"))
     body = sdt("subjects_0_surname", p(r("Surname: "), inner)) + sdt(

@@ -91,3 +91,11 @@ def test_rtf_and_other_bytes():
     assert sniff(b"{\\rtf1\\ansi Dear Sir}") == "rtf"
     assert sniff(b"GIF89a\x01\x00") == "unknown"
     assert sniff(b" hello") == "unknown"
+
+
+def test_opendocument_text_is_told_by_its_mimetype_part():
+    odt = "application/vnd.oasis.opendocument.text"
+    assert sniff(zipped(mimetype=odt, content_xml="<office:document-content/>")) == "odt"
+    assert sniff(zipped(mimetype=odt + "-template", content_xml="<x/>")) == "odt"
+    assert sniff(zipped(mimetype="application/vnd.oasis.opendocument.spreadsheet", content_xml="<x/>")) == "zip"
+    assert sniff(zipped(mimetype=odt + " " * 200, content_xml="<x/>")) == "zip"
