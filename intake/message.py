@@ -38,6 +38,8 @@ Decisions:
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import re
 import unicodedata
@@ -51,6 +53,7 @@ from email.parser import BytesParser
 from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 
+from intake import apple, outlook_msg, smime, tnef, uuencode
 from parsers.sniff import sniff
 
 MB = 1024 * 1024
@@ -78,10 +81,18 @@ _IGNORED_TYPES = frozenset({
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 _CARD_MAGIC = (b"BEGIN:VCALENDAR", b"BEGIN:VCARD")
 _EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "encrypted_office": "doc", "rtf": "rtf",
-               "zip": "zip", "eml": "eml"}
+               "zip": "zip", "eml": "eml", "msg": "msg", "tnef": "dat", "p7m": "p7m", "asc": "asc"}
 _TYPES = {"pdf": "application/pdf", "doc": "application/msword", "rtf": "application/rtf",
           "encrypted_office": "application/msword", "zip": "application/zip",
           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+_PKCS7_TYPES = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
+_ENCRYPTED_SMIME = "the e-mail is encrypted (S/MIME); it cannot be read here"
+_ENCRYPTED_PGP = "the e-mail is encrypted (PGP); it cannot be read here"
+_PGP_ARMOR = "-----BEGIN PGP MESSAGE-----"
+_MESSAGE_HEADER = re.compile(rb"^(from|to|subject|date|message-id|received|mime-version|return-path):",
+                             re.IGNORECASE | re.MULTILINE)
+_HEADER_LINE = re.compile(rb"[!-9;-~]+:")
+_BASE64_TEXT = re.compile(rb"[A-Za-z0-9+/=\s]+")
 _ZIP_JUNK = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 _CENTRAL_DIRECTORY = b"PK\x01\x02"
 _CHUNK = 64 * 1024
@@ -154,6 +165,7 @@ def read_message(raw: bytes, limits: MailLimits = MailLimits()) -> IncomingMessa
         date=envelope.date(),
         body_text=reader.body_text(),
         attachments=reader.attachments,
+        rejected=reader.rejected,
         defects=reader.defects + envelope.defects,
     )
 
@@ -271,6 +283,7 @@ class _Reader:
         self.limits = limits
         self.attachments: list[Attachment] = []
         self.defects = 0
+        self.rejected: str | None = None  # set when the e-mail itself is encrypted
         self._bodies: list[_Body] = []
         self._body = _Body("")
         self._recoveries = 0
@@ -319,6 +332,9 @@ class _Reader:
             content_type = part.get_content_type()
             if content_type == "message/rfc822":
                 self._forwarded(part, path, level, depth)
+            elif content_type == "multipart/encrypted":
+                self._encrypted(_ENCRYPTED_PGP, self._payload(part), part.get_filename(),
+                                content_type, path, whole=depth == 0 and level == 0)
             elif part.get_content_maintype() == "multipart":
                 payload = part.get_payload()
                 if isinstance(payload, list):
@@ -326,7 +342,7 @@ class _Reader:
                 else:
                     self._recover_multipart(part, path, level, depth, message_path)
             else:
-                self._leaf(part, content_type, path, message_path)
+                self._leaf(part, content_type, path, message_path, level, depth)
         except Exception:  # a part broken in a way the email package did not anticipate
             self.defects += 1
         self.defects += len(part.defects)  # decoding adds to them: count last
@@ -369,22 +385,179 @@ class _Reader:
         else:
             self.defects += 1
 
-    def _leaf(self, part: Message, content_type: str, path: str, message_path: str) -> None:
+    def _leaf(self, part: Message, content_type: str, path: str, message_path: str, level: int,
+              depth: int) -> None:
         disposition = part.get_content_disposition()
         if content_type in _BODY_TYPES and disposition != "attachment":
-            text = _decode_text(self._payload(part), part.get_content_charset())[:MAX_BODY_SOURCE_CHARS]
+            text = _decode_text(self._payload(part), part.get_content_charset())
+            if content_type == "text/plain":
+                text = self._body_files(text, path, level, depth)
+            text = text[:MAX_BODY_SOURCE_CHARS]
             (self._body.plain if content_type == "text/plain" else self._body.html).append(text)
             return
         name = _clean_name(part.get_filename())
-        data = self._payload(part)
+        data = self._file_bytes(part)
+        if content_type in _PKCS7_TYPES or (name or "").lower().endswith(".p7m"):
+            self._pkcs7(part, name, data, content_type, path, message_path, level, depth)
+            return
+        listed = disposition == "attachment" or name is not None
+        self._file(name, data, content_type, path, message_path, listed, level, depth)
+
+    def _file(self, name: str | None, data: bytes, content_type: str, path: str, message_path: str,
+              listed: bool, level: int, depth: int) -> None:
+        """One file: a form, a container to open (zip, winmail.dat, .msg, .eml, Macintosh file),
+        or another file, listed as not a form when `listed` (sent as a file, or named)."""
+        if data.startswith(apple.APPLESINGLE_MAGIC) or apple.is_binhex(data):
+            self._apple(name, data, content_type, path, message_path, listed, level, depth)
+            return
+        if tnef.is_tnef(data):  # before sniffing: a form inside may start within its first bytes
+            self._tnef(name or self._generated_name("tnef"), data, content_type, path, message_path,
+                       level, depth)
+            return
+        if data.startswith(outlook_msg.OLE_MAGIC) and (
+                (name or "").lower().endswith(".msg") or outlook_msg.is_outlook_msg(data)):
+            self._msg(name or self._generated_name("msg"), data, content_type, path, message_path,
+                      level, depth)
+            return
         kind = sniff(data)
         if kind == "zip":
             self._zip(data, name, content_type, path, message_path)
         elif kind in FORM_KINDS:
             self._add(name or self._generated_name(kind), data, content_type, path)
-        elif (disposition == "attachment" or name is not None) and not _ignored(content_type, data):
+        elif _looks_like_message(data, name):
+            self._attached_email(name, data, content_type, path, level, depth)
+        elif listed and not _ignored(content_type, data) and not data.startswith(apple.APPLEDOUBLE_MAGIC):
             self._add(name or self._generated_name(kind), data, content_type, path,
                       rejected=EMPTY if kind == "empty" else NOT_A_FORM)
+
+    def _file_bytes(self, part: Message) -> bytes:
+        """A file part's bytes, also when its Content-Transfer-Encoding is missing or wrong: base64
+        text sent as 7bit, or binary bytes declared base64 or quoted-printable."""
+        data = self._payload(part)
+        if _worth_reading(data):
+            return data
+        # The payload as received: get_payload() would replace the bytes that are not ASCII.
+        raw = part._payload  # noqa: SLF001
+        raw = raw.encode("ascii", "surrogateescape") if isinstance(raw, str) else b""
+        if _worth_reading(raw):
+            return raw
+        if raw and _BASE64_TEXT.fullmatch(raw[:4096]):
+            try:
+                decoded = base64.b64decode(b"".join(raw.split()), validate=False)
+            except (binascii.Error, ValueError):
+                return data
+            if _worth_reading(decoded):
+                return decoded
+        return data
+
+    def _body_files(self, text: str, path: str, level: int, depth: int) -> str:
+        """A plain-text body: its uuencoded files are taken out; an inline PGP message is noted."""
+        if uuencode.has_blocks(text):
+            text, files = uuencode.take_files(text)
+            for file in files:
+                name = _clean_name(file.name)
+                self._file(name, file.data, "application/octet-stream", _join(path, name or "file"),
+                           path, True, level, depth)
+        if _PGP_ARMOR in text[:MAX_BODY_SOURCE_CHARS]:
+            self._encrypted(_ENCRYPTED_PGP, text.encode("utf-8"), None, "text/plain", path,
+                            whole=depth == 0)
+        return text
+
+    def _encrypted(self, reason: str, data: bytes, name: str | None, content_type: str, path: str,
+                   whole: bool) -> None:
+        """An encrypted e-mail (`whole`) is rejected; an encrypted part is listed as rejected."""
+        if whole:
+            self.rejected = self.rejected or reason
+        else:
+            extension = "p7m" if "S/MIME" in reason else "asc"
+            self._add(_clean_name(name) or self._generated_name(extension), data, content_type, path,
+                      rejected=reason)
+
+    def _pkcs7(self, part: Message, name: str | None, data: bytes, content_type: str, path: str,
+               message_path: str, level: int, depth: int) -> None:
+        """An S/MIME part: signed content is walked, encrypted content cannot be read."""
+        declared = str(part.get_param("smime-type", "") or "").lower()
+        opened = smime.open_pkcs7(data)
+        if opened.kind == "signed" and opened.content is not None:
+            self._entity(_parse(opened.content), path, level + 1, depth, message_path)
+        elif opened.kind == "encrypted" or "enveloped" in declared:
+            self._encrypted(_ENCRYPTED_SMIME, data, name, content_type, path,
+                            whole=depth == 0 and level == 0)
+        elif opened.kind == "damaged":
+            self._add(name or self._generated_name("p7m"), data, content_type, path,
+                      rejected="the signed e-mail (S/MIME) is damaged and cannot be read")
+
+    def _refused(self, name: str, data: bytes, content_type: str, path: str, depth: int) -> bool:
+        """List an attached e-mail or container over the attachment limit, or past
+        MAX_MESSAGE_DEPTH, as rejected (and not open it)."""
+        if len(data) > self.limits.max_attachment_bytes:
+            self._add(name, data, content_type, path)
+        elif depth >= MAX_MESSAGE_DEPTH:
+            self._add(name, data, content_type, path,
+                      rejected=f"forwarded e-mails are read only {MAX_MESSAGE_DEPTH} levels deep")
+        else:
+            return False
+        return True
+
+    def _attached_email(self, name: str | None, data: bytes, content_type: str, path: str, level: int,
+                        depth: int) -> None:
+        """An e-mail attached as a file (`.eml`, application/octet-stream): read as a forwarded one."""
+        if not self._refused(name or self._generated_name("eml"), data, content_type, path, depth):
+            self.message(_parse(data), path, level + 1, depth + 1)
+
+    def _tnef(self, name: str, data: bytes, content_type: str, path: str, message_path: str,
+              level: int, depth: int) -> None:
+        """Outlook's winmail.dat: the files inside it; a stream holding none adds nothing."""
+        if self._refused(name, data, content_type, path, depth):
+            return
+        try:
+            files = tnef.read_tnef(data)
+        except tnef.TnefError as error:
+            self._add(name, data, content_type, path, rejected=str(error))
+            return
+        prefix = _join(message_path, name)
+        for file in files:
+            inner = _clean_name(file.name) or self._generated_name(sniff(file.data))
+            self._file(inner, file.data, "application/octet-stream", _join(prefix, inner), prefix,
+                       True, level + 1, depth + 1)
+
+    def _msg(self, name: str, data: bytes, content_type: str, path: str, message_path: str,
+             level: int, depth: int) -> None:
+        """An attached Outlook .msg: its attachments (and those of e-mails attached to it)."""
+        if self._refused(name, data, content_type, path, depth):
+            return
+        mark = len(self.attachments)
+        try:
+            files = outlook_msg.read_msg(data, MAX_MESSAGE_DEPTH - depth)
+        except outlook_msg.MsgError as error:
+            self._add(name, data, content_type, path, rejected=str(error))
+            return
+        prefix = _join(message_path, name)
+        for file in files:
+            folder = "/".join([prefix, *(_clean_name(f) or "e-mail.msg" for f in file.folders)])
+            inner = _clean_name(file.name) or self._generated_name("unknown")
+            if file.deep:
+                self._add(inner, b"", "application/vnd.ms-outlook", _join(folder, inner),
+                          rejected=f"forwarded e-mails are read only {MAX_MESSAGE_DEPTH} levels deep")
+            else:
+                self._file(inner, file.data, "application/octet-stream", _join(folder, inner), folder,
+                           True, level + 1, depth + 1 + len(file.folders))
+        if len(self.attachments) == mark:
+            self._add(name, data, content_type, path, rejected=NOT_A_FORM)
+
+    def _apple(self, name: str | None, data: bytes, content_type: str, path: str, message_path: str,
+               listed: bool, level: int, depth: int) -> None:
+        """A Macintosh file (AppleSingle or BinHex): its data fork is the file."""
+        try:
+            if data.startswith(apple.APPLESINGLE_MAGIC):
+                real_name, fork = apple.applesingle_data_fork(data)
+            else:
+                real_name, fork = apple.binhex_data_fork(data, self.limits.max_attachment_bytes)
+        except apple.AppleError as error:
+            self._add(name or self._generated_name("unknown"), data, content_type, path, rejected=str(error))
+            return
+        self._file(_clean_name(real_name) or name, fork, content_type, path, message_path, listed,
+                   level, depth)
 
     def _payload(self, part: Message) -> bytes:
         """The decoded bytes of a part; bad base64 and the like are decoded as far as possible."""
@@ -594,6 +767,23 @@ def _clean_path(name: str) -> str:
     """A path inside a zip without empty, "." or ".." components or control characters."""
     parts = [p.strip() for p in re.split(r"[/\\]", _clean_text(name))]
     return "/".join(p for p in parts if p not in ("", ".", ".."))
+
+
+def _worth_reading(data: bytes) -> bool:
+    """Whether bytes are a file this reader takes (a form, zip, winmail.dat or OLE2 file)."""
+    return (sniff(data) in FORM_KINDS | {"zip"} or tnef.is_tnef(data)
+            or data.startswith(outlook_msg.OLE_MAGIC))
+
+
+def _looks_like_message(data: bytes, name: str | None) -> bool:
+    """Whether a file is an e-mail: it opens with a header line and has the headers of one (two of
+    From, To, Subject, Date, Message-ID, ...; one is enough for a file named `.eml`)."""
+    head = data[:4096]
+    if not _HEADER_LINE.match(head):
+        return False
+    head = head.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    found = {m.group(1).lower() for m in _MESSAGE_HEADER.finditer(head)}
+    return len(found) >= (1 if (name or "").lower().endswith(".eml") else 2)
 
 
 def _office_package(archive: zipfile.ZipFile) -> bool:
