@@ -32,6 +32,16 @@ Decisions:
 - path_in_message: MIME part numbers joined by "/" ("2", "3/2" for part 2 of a forwarded e-mail
   at part 3); a zip entry is the zip's name, then its path inside the zip ("forms.zip/sub/a.pdf",
   "3/forms.zip/a.pdf" inside a forwarded e-mail).
+- Odd shapes: Outlook's winmail.dat (TNEF, told by its signature) and an attached Outlook
+  `.msg` are opened like zips and their files listed under their name ("winmail.dat/a.pdf",
+  "Referral.msg/a.pdf"); an e-mail attached as a file (`.eml`, octet-stream) is read as a
+  forwarded one. Each of these counts towards MAX_MESSAGE_DEPTH and is not opened past the
+  attachment limit. uuencoded files in a plain-text body are taken out of the body ("1/a.pdf");
+  AppleSingle and BinHex files give their data fork, AppleDouble headers are ignored. A file
+  part whose Content-Transfer-Encoding is missing or wrong is read as sent when that gives a form.
+- S/MIME signed mail (detached or opaque signed-data) gives the forms it carries. Encrypted mail
+  (S/MIME enveloped-data, PGP/MIME, inline PGP) cannot be read here: the e-mail's `rejected` says
+  so when the whole e-mail is encrypted, else the encrypted part is listed rejected.
 - File names: RFC 2231 and encoded-words decoded (the standard library's parser), NFC, directory
   part, control and format characters removed; missing or empty -> `attachment-N.<ext>` from the
   sniffed type, N being the attachment's position in the list.
