@@ -265,3 +265,19 @@ def test_backlog_of_a_thousand_messages_in_one_pass(imap_user, pipeline):
     assert max(fetched) == 100 and sum(fetched) == 1000  # bounded batches, never a mailbox-sized FETCH
     assert (result.summary.new, result.summary.forms, result.summary.no_form) == (1000, 100, 900)
     assert uids_in(imap_user, "INBOX") == []
+
+
+def test_encrypted_mail_is_filed_unreadable_for_a_person(imap_user, pipeline):
+    armored = "-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA0x0\r\n-----END PGP MESSAGE-----\r\n"
+    raw = ("From: Safeguarding <safeguarding@oakfield.sch.uk>\r\nTo: cpi@police.example\r\n"
+           "Subject: CPI form (encrypted)\r\nMessage-ID: <enc@oakfield.sch.uk>\r\nMIME-Version: 1.0\r\n"
+           'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="b"\r\n\r\n'
+           "--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n"
+           f'--b\r\nContent-Type: application/octet-stream; name="encrypted.asc"\r\n\r\n{armored}--b--\r\n')
+    imap_user.append(raw.encode())
+    result = poll(job(imap_user), pipeline)
+    assert result.summary.unreadable == 1
+    [item] = exported(pipeline)
+    assert item["state"] == "unreadable"
+    assert "encrypted" in item["reason"]
+    assert len(uids_in(imap_user, "CPI.Needs a person")) == 1
