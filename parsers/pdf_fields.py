@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, NameObject, StreamObject
 
 MAX_FIELDS = 5_000  # a CPI form has about a hundred
 MAX_DEPTH = 16
@@ -105,7 +105,32 @@ def _value(attrs: dict, widgets: list[DictionaryObject], budget: list[int]) -> V
             return _export_value(state, attrs.get("/Opt")) if state else None
         return state is not None
     if kind in ("/Tx", "/Ch"):
+        if value is None:  # some producers leave the answer only in the drawn appearance
+            value = _appearance_text(widgets)
         return _text(value, budget)
+    return None
+
+
+def _appearance_text(widgets: list[DictionaryObject]) -> str | None:
+    """The text drawn in the first widget's normal appearance stream, lines joined by newlines."""
+    for widget in widgets:
+        appearance = _resolve(widget.get("/AP"))
+        stream = _resolve(appearance.get("/N")) if isinstance(appearance, DictionaryObject) else None
+        if not isinstance(stream, StreamObject):
+            continue
+        lines: list[str] = []
+        current: list[str] = []
+        for operands, operator in ContentStream(stream, None).operations:
+            if operator in (b"Td", b"TD", b"T*", b"'", b'"', b"ET") and current:
+                lines.append("".join(current))
+                current = []
+            if operator in (b"Tj", b"'", b'"'):
+                current.append(str(operands[-1]))
+            elif operator == b"TJ":
+                current += [str(part) for part in operands[0] if not isinstance(part, (int, float))]
+        text = "\n".join(line for line in lines if line.strip())
+        if text:
+            return text
     return None
 
 

@@ -432,7 +432,7 @@ def cover_letter_pdf() -> bytes:
     lines = ["Northam Academy", "Safeguarding Office", "", "18 November 2026", "", "Dear Intelligence Unit,", "",
              "Please find attached our Community Partnership Information form about a pupil.",
              "We have concerns about his safety outside school and would welcome your advice.",
-             "Your name and contact details are not needed for this letter.", "",
+             "Please contact me if you need anything further.", "",
              "Yours sincerely,", "", "Designated Safeguarding Lead"]
     c.setFont("Helvetica", 11)
     for i, line in enumerate(lines):
