@@ -32,6 +32,8 @@ _STRICT_NAMESPACES = {
         b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     b"http://purl.oclc.org/ooxml/officeDocument/customProperties":
         b"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+    b"http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing":
+        b"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
 }
 _STRICT_MARK = b"http://purl.oclc.org/ooxml/"
 _STRICT_DECLARATION = re.compile(
@@ -44,6 +46,17 @@ CHAR_WIDTH = 5.0
 LINE_HEIGHT = 12.0
 WORD_HEIGHT = 10.0
 ROW_GAP = 6.0
+# A tab moves to the next default tab stop (every TAB_CHARS characters, 0.5 inch), at least
+# TAB_MIN_CHARS on: wide enough for the gap to split label and value as table cells are split.
+TAB_CHARS = 8
+TAB_MIN_CHARS = 3
+# A floating text box sits at its offset from its anchor paragraph. Text here is never wrapped,
+# so a box's lines can run far past its real right edge: horizontal offsets are stretched so
+# boxes side by side stay apart the way table cells do.
+BOX_X_STRETCH = 4.0
+EMU_PER_POINT = 12700
+_CSS_POINTS = {"pt": 1.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "px": 0.75, "": 0.75}
+_VML_MARGIN_RE = re.compile(r"margin-(left|top)\s*:\s*(-?(?:\d+\.?\d*|\.\d+))\s*(pt|in|cm|mm|px|)\s*(?:;|$)")
 
 _CHUNK = 64 * 1024
 _WORD_RE = re.compile(r"\S+")
@@ -72,6 +85,10 @@ NO_BREAK_HYPHEN, DRAWING, PICT, TXBX_CONTENT = (
 # Containers whose children are walked as if they were in the parent.
 _TRANSPARENT = frozenset(_w(n) for n in (
     "ins", "moveTo", "hyperlink", "smartTag", "customXml", "fldSimple", "bdo", "dir"))
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+WP_ANCHOR = f"{{{WP_NS}}}anchor"
+POSITION_H_OFFSET, POSITION_V_OFFSET = (f"{{{WP_NS}}}{axis}/{{{WP_NS}}}posOffset"
+                                        for axis in ("positionH", "positionV"))
 MC_ALTERNATE, MC_CHOICE, MC_FALLBACK = (
     f"{{{MC_NS}}}{n}" for n in ("AlternateContent", "Choice", "Fallback"))
 VAL = _w("val")
@@ -186,6 +203,9 @@ class _Line:
     def add(self, text: str, glyph: bool = False) -> None:
         if glyph:
             self.glyphs.append(self.length)
+        if text == "\t":
+            width = -self.length % TAB_CHARS
+            text = " " * (width + TAB_CHARS if width < TAB_MIN_CHARS else width)
         self.pieces.append(text)
         self.length += len(text)
 
@@ -228,7 +248,8 @@ class _Walker:
         self._hiding = 0  # open placeholder controls: their prompt text is not content
         self._captures: list[list[str]] = []  # text buffers of open controls and field results
         self._lines: list[_Line] = [_Line()]
-        self._floating: list[etree._Element] = []
+        # Text boxes anchored in the paragraph being walked, with their offsets where known.
+        self._floating: list[tuple[etree._Element, tuple[float, float] | None]] = []
 
     # Blocks: paragraphs, tables and controls around them.
 
@@ -253,6 +274,7 @@ class _Walker:
 
     def paragraph(self, p: etree._Element, x: float, top: float) -> float:
         """Lay out one paragraph, a line per `w:br`/`w:cr`; return its bottom."""
+        paragraph_top = top
         self._lines = [_Line()]
         self.inline(p)
         for buffer in self._captures:
@@ -261,9 +283,24 @@ class _Walker:
             self._emit(line, x, top)
             top += LINE_HEIGHT
         floating, self._floating = self._floating, []
-        for content in floating:
-            top = self.blocks(content, x, top, 0.0)
-        return top
+        return self._text_boxes(floating, x, paragraph_top, top) if floating else top
+
+    def _text_boxes(self, floating: list[tuple[etree._Element, tuple[float, float] | None]],
+                    x: float, paragraph_top: float, top: float) -> float:
+        """Lay out a paragraph's text boxes: placed ones at their offsets (the highest level with
+        the paragraph), the others below it; return the bottom of them all."""
+        bottom = top
+        rise = min((offset[1] for _, offset in floating if offset is not None), default=0.0)
+        next_top: dict[tuple[float, float], float] = {}  # boxes of one shape group stack
+        for content, offset in floating:
+            if offset is None:
+                top = self.blocks(content, x, top, 0.0)
+                bottom = max(bottom, top)
+                continue
+            start = next_top.get(offset, paragraph_top + offset[1] - min(rise, 0.0))
+            next_top[offset] = self.blocks(content, x + offset[0] * BOX_X_STRETCH, start, 0.0)
+            bottom = max(bottom, next_top[offset])
+        return bottom
 
     def rows(self, container: etree._Element, x: float, top: float) -> float:
         """Lay out table rows (also inside row-level controls) as bands; return the next top."""
@@ -350,7 +387,7 @@ class _Walker:
             elif tag == NO_BREAK_HYPHEN:
                 self._show("-")
             elif tag == DRAWING or tag == PICT:
-                self._floating.extend(_text_boxes(child))
+                self._floating.extend(_text_boxes(child, None))
             elif tag == MC_ALTERNATE:
                 choice = child.find(MC_CHOICE)
                 if choice is not None:
@@ -564,13 +601,37 @@ def _symbol(sym: etree._Element) -> str:
     return chr(code) if 0x20 <= code < 0xE000 else ""
 
 
-def _text_boxes(container: etree._Element):
-    """The outermost text-box contents in a drawing (nested ones are walked with them)."""
+def _text_boxes(container: etree._Element, offset: tuple[float, float] | None):
+    """The outermost text-box contents in a drawing (nested ones are walked with them), each with
+    the offset in points of the floating shape holding it, or None where it is not placed."""
     for child in container:
         if child.tag == TXBX_CONTENT:
-            yield child
+            yield child, offset
         elif child.tag != MC_FALLBACK:
-            yield from _text_boxes(child)
+            if offset is None and child.tag == WP_ANCHOR:
+                placed = _anchor_offset(child)
+            elif offset is None and child.get("style"):
+                placed = _vml_offset(child.get("style", ""))
+            else:
+                placed = offset
+            yield from _text_boxes(child, placed)
+
+
+def _anchor_offset(anchor: etree._Element) -> tuple[float, float] | None:
+    """A DrawingML anchor's (horizontal, vertical) offset in points, when both are given."""
+    h, v = anchor.find(POSITION_H_OFFSET), anchor.find(POSITION_V_OFFSET)
+    try:
+        return int(h.text) / EMU_PER_POINT, int(v.text) / EMU_PER_POINT  # type: ignore[union-attr]
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _vml_offset(style: str) -> tuple[float, float] | None:
+    """An absolutely positioned VML shape's (left, top) margins in points."""
+    if "absolute" not in style:
+        return None
+    margins = {m.group(1): float(m.group(2)) * _CSS_POINTS[m.group(3)] for m in _VML_MARGIN_RE.finditer(style)}
+    return margins.get("left", 0.0), margins.get("top", 0.0)
 
 
 # --- the reader --------------------------------------------------------------------------

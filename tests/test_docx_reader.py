@@ -105,12 +105,19 @@ def test_paragraphs_and_table_rows_are_laid_out_as_lines_and_grid_columns():
     assert (jane.x1, jane.bottom) == (1020.0, 28.0)
 
 
-def test_tabs_split_words_and_breaks_start_new_lines():
+def test_tabs_go_to_the_next_tab_stop_and_breaks_start_new_lines():
     body = p('<w:r><w:t>Name:</w:t><w:tab/><w:t>Jane</w:t><w:br/><w:t>Smith</w:t>'
              '<w:cr/><w:t>Jones</w:t></w:r>')
     ex = read_docx(build(body), LIMITS)
     assert [(w.text, w.x0, w.top) for w in ex.words] == [
-        ("Name:", 0.0, 0.0), ("Jane", 30.0, 0.0), ("Smith", 0.0, 12.0), ("Jones", 0.0, 24.0)]
+        ("Name:", 0.0, 0.0), ("Jane", 40.0, 0.0), ("Smith", 0.0, 12.0), ("Jones", 0.0, 24.0)]
+
+
+def test_a_tab_close_to_a_stop_goes_on_to_the_next_one():
+    body = p(r("Surname:"), "<w:r><w:tab/></w:r>", r("Smith"), "<w:r><w:tab/><w:tab/></w:r>", r("X"))
+    ex = read_docx(build(body), LIMITS)
+    # "Surname:" ends at a stop (8), so the tab goes to 16; "Smith" ends at 21: 24, then 32.
+    assert [(w.text, w.x0) for w in ex.words] == [("Surname:", 0.0), ("Smith", 80.0), ("X", 160.0)]
 
 
 def test_nested_table_rows_sit_inside_the_cell_band():
@@ -147,6 +154,38 @@ def test_text_box_content_is_read_once_below_its_paragraph():
     assert [(w.text, w.x0, w.top) for w in ex.words] == [
         ("Version", 0.0, 0.0), ("CPI", 0.0, 12.0), ("Form", 20.0, 12.0), ("v2.0", 45.0, 12.0),
         ("Next", 0.0, 30.0)]
+
+
+def floating_box(text: str, left_emu: int, top_emu: int) -> str:
+    """A run with a DrawingML text box placed at the given offsets from its paragraph."""
+    box = f"<w:txbxContent>{p(r(text))}</w:txbxContent>"
+    return ('<w:r><w:drawing><wp:anchor xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/'
+            f'wordprocessingDrawing"><wp:positionH relativeFrom="column"><wp:posOffset>{left_emu}</wp:posOffset>'
+            f'</wp:positionH><wp:positionV relativeFrom="paragraph"><wp:posOffset>{top_emu}</wp:posOffset>'
+            '</wp:positionV><wps:txbx xmlns:wps="http://schemas.microsoft.com/office/word/2010/'
+            f'wordprocessingShape">{box}</wps:txbx></wp:anchor></w:drawing></w:r>')
+
+
+def test_placed_text_boxes_sit_at_their_offsets_from_the_paragraph():
+    # 72 pt = 914400 EMU right and 12 pt = 152400 EMU down; horizontal offsets are stretched.
+    body = p(floating_box("Surname", 0, -152400), floating_box("Smith", 914400, -152400),
+             floating_box("Forename", 0, 0), floating_box("Jane", 914400, 0)) + p(r("Next"))
+    ex = read_docx(build(body), LIMITS)
+    assert [(w.text, w.x0, w.top) for w in ex.words] == [
+        ("Surname", 0.0, 0.0), ("Smith", 288.0, 0.0), ("Forename", 0.0, 12.0),
+        ("Jane", 288.0, 12.0), ("Next", 0.0, 30.0)]
+
+
+def test_vml_text_boxes_are_placed_by_their_margins():
+    def shape(text: str, style: str) -> str:
+        return (f'<w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml" style="{style}"><v:textbox>'
+                f"<w:txbxContent>{p(r(text))}</w:txbxContent></v:textbox></v:shape></w:pict></w:r>")
+    body = p(shape("Surname", "position:absolute;margin-left:0;margin-top:0;width:60pt"),
+             shape("Smith", "position:absolute;margin-left:1in;margin-top:0pt;width:60pt"),
+             shape("Below", "width:60pt"))
+    ex = read_docx(build(body), LIMITS)
+    assert [(w.text, w.x0, w.top) for w in ex.words] == [
+        ("Surname", 0.0, 0.0), ("Smith", 288.0, 0.0), ("Below", 0.0, 12.0)]
 
 
 def test_tracked_changes_count_insertions_and_moves_to_but_not_deletions():

@@ -288,3 +288,109 @@ def test_password_protected_opendocument_is_refused_before_conversion():
         package.writestr("META-INF/manifest.xml", manifest)
     with pytest.raises(UnreadableDocument, match="^password-protected OpenDocument document$"):
         to_docx(out.getvalue(), "odt", Limits())
+
+
+# --- 5. Forms in text boxes, and label and value separated by tabs ---------------------------------
+
+WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+WPS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+V = "urn:schemas-microsoft-com:vml"
+EMU_PER_TWIP = 635
+
+
+def _cells(tbl: etree._Element, tr: etree._Element) -> list[tuple[etree._Element, int, int]]:
+    """A row's cells with their x offset and width in twips (from the table grid)."""
+    grid = [int(g.get(w("w"))) for g in tbl.iter(w("gridCol"))]
+    out, column = [], 0
+    for tc in tr.iter(w("tc")):
+        span_el = tc.find(f"{w('tcPr')}/{w('gridSpan')}")
+        span = int(span_el.get(w("val"))) if span_el is not None else 1
+        out.append((tc, sum(grid[:column]), sum(grid[column:column + span])))
+        column += span
+    return out
+
+
+def _text_box(paragraphs: list[etree._Element], x: int, width: int, lines: int, index: int) -> etree._Element:
+    """A floating text box at (`x`, 0) twips from its anchor paragraph, as Word writes it: a DrawingML
+    shape with a VML fallback holding the same text."""
+    height = lines * 280
+    choice = etree.fromstring(
+        f'<mc:Choice xmlns:mc="{MC}" xmlns:w="{W}" xmlns:wp="{WP}" xmlns:a="{A}" xmlns:wps="{WPS}" Requires="wps">'
+        f'<w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="{index}" '
+        'behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        f'<wp:positionH relativeFrom="column"><wp:posOffset>{x * EMU_PER_TWIP}</wp:posOffset></wp:positionH>'
+        '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+        f'<wp:extent cx="{width * EMU_PER_TWIP}" cy="{height * EMU_PER_TWIP}"/><wp:wrapNone/>'
+        f'<wp:docPr id="{index}" name="Text Box {index}"/><a:graphic><a:graphicData '
+        f'uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp><wps:txbx>'
+        '<w:txbxContent/></wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData></a:graphic></wp:anchor>'
+        '</w:drawing></mc:Choice>')
+    fallback = etree.fromstring(
+        f'<mc:Fallback xmlns:mc="{MC}" xmlns:w="{W}" xmlns:v="{V}"><w:pict><v:shape type="#_x0000_t202" '
+        f'style="position:absolute;margin-left:{x / 20}pt;margin-top:0;width:{width / 20}pt;'
+        f'height:{height / 20}pt;z-index:{index}"><v:textbox><w:txbxContent/></v:textbox></v:shape></w:pict>'
+        '</mc:Fallback>')
+    for content in (choice, fallback):
+        box = next(content.iter(w("txbxContent")))
+        box.extend(copy.deepcopy(p) for p in paragraphs)
+    alternate = etree.Element(f"{{{MC}}}AlternateContent")
+    alternate.extend([choice, fallback])
+    return el("r", alternate)
+
+
+def form_in_text_boxes(body: etree._Element) -> None:
+    """Every table row becomes a paragraph anchoring one text box per cell where the cell was."""
+    index = iter(range(1, 10_000))
+    for tbl in [t for t in body if t.tag == w("tbl")]:
+        for tr in tbl.iter(w("tr")):
+            anchor = el("p")
+            for tc, x, width in _cells(tbl, tr):
+                paragraphs = tc.findall(w("p"))
+                anchor.append(_text_box(paragraphs, x, width, len(paragraphs), next(index)))
+            tbl.addprevious(anchor)
+        body.remove(tbl)
+
+
+def form_with_tabs(body: etree._Element) -> None:
+    """Every table row becomes a paragraph of its cells' first paragraphs joined by tabs; further
+    paragraphs of a cell follow as paragraphs of their own."""
+    for tbl in [t for t in body if t.tag == w("tbl")]:
+        for tr in tbl.iter(w("tr")):
+            line, rest = el("p"), []
+            for i, (tc, _, _) in enumerate(_cells(tbl, tr)):
+                paragraphs = tc.findall(w("p"))
+                if i:
+                    line.append(el("r", el("tab")))
+                if paragraphs:
+                    line.extend(c for c in paragraphs[0] if c.tag != w("pPr"))
+                rest.extend(paragraphs[1:])
+            tbl.addprevious(line)
+            for paragraph in rest:
+                tbl.addprevious(paragraph)
+        body.remove(tbl)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("style", ["typed", "template"])
+def test_form_laid_out_in_text_boxes(forms, version, style):
+    case = forms[f"{version}_docx_{style}"]
+    data = rewrite_body(case.path.read_bytes(), form_in_text_boxes)
+    main = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    assert b"<w:tbl>" not in main and b"txbxContent" in main
+    check(data, "text-boxes.docx", case)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("style", ["typed", "template"])
+def test_labels_and_values_separated_by_tabs(forms, version, style):
+    case = forms[f"{version}_docx_{style}"]
+    data = rewrite_body(case.path.read_bytes(), form_with_tabs)
+    assert b"<w:tbl>" not in zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    check(data, "tabs.docx", case)
+
+
+def test_strict_form_in_text_boxes(forms):
+    case = forms["v3_docx_typed"]
+    check(to_strict(rewrite_body(case.path.read_bytes(), form_in_text_boxes)), "strict-boxes.docx", case)
