@@ -18,6 +18,7 @@ EMPTY_ANSWERS = frozenset(
     {"", "n a", "na", "none", "nil", "click or tap here to enter text", "click here to enter text",
      "choose an item", "click or tap to enter a date"}
 )
+NEAR_LINES = 6  # lines either side within which form labels count as neighbours
 CHOICE_TYPES = frozenset({"source", "yes_no", "yes_no_unknown", "gender"})
 
 
@@ -87,6 +88,19 @@ class LabelledReader:
             if found:
                 return found
         return []
+
+    def _likeliest(self, occurrences: list[Anchor]) -> Anchor:
+        """A label printed more than once (a covering letter, an answer quoting it): the one among labels.
+
+        Form labels stand close together; a stray mention stands alone. Ties go to the first.
+        """
+        if len(occurrences) == 1:
+            return occurrences[0]
+
+        def neighbours(a: Anchor) -> int:
+            return sum(1 for b in self.anchors if b is not a and abs(b.lines[0] - a.lines[0]) <= NEAR_LINES)
+
+        return max(occurrences, key=lambda a: (neighbours(a), -a.top))
 
     def _first(self, texts: tuple[str, ...] | list[str]) -> Anchor | None:
         for text in texts:
@@ -182,9 +196,9 @@ class LabelledReader:
         for f in self.definition.fields:
             if f.is_subject:
                 continue
-            a = self._occurrences(f)
-            if a:
-                found.values[f.name_for()] = self._answer(f, self.region(a[0]))
+            occurrences = self._occurrences(f)
+            if occurrences:
+                found.values[f.name_for()] = self._answer(f, self.region(self._likeliest(occurrences)))
         self._read_subjects(found)
         self._read_categories(found)
         return found
