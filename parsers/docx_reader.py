@@ -17,7 +17,8 @@ import olefile
 from lxml import etree
 
 from .config import Limits
-from .extraction import CHECKED, UNCHECKED, Extraction, UnreadableDocument, Word
+from .extraction import (BOX_GLYPHS, CHECK_GLYPHS, CHECKED, UNCHECKED, Extraction,
+                         UnreadableDocument, Word)
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -62,13 +63,15 @@ _CHUNK = 64 * 1024
 _WORD_RE = re.compile(r"\S+")
 _TRUE = frozenset({"1", "true", "on"})
 
-# Symbol-font check boxes (`w:sym`): low byte of the character code -> glyph.
+# Symbol-font check boxes and marks (`w:sym`, or text in the font): low byte of the character
+# code -> the glyph the reader emits. Other characters of these fonts are pictures, not text.
 _SYMBOL_GLYPHS = {
-    "wingdings": {0xA8: UNCHECKED, 0x6F: UNCHECKED, 0x78: CHECKED, 0xFD: CHECKED,
-                  0xFE: "☑", 0xFC: "✓", 0xFB: "✗"},
-    "wingdings 2": {0xA3: UNCHECKED, 0x2A: UNCHECKED, 0x51: CHECKED, 0x53: CHECKED,
-                    0x54: CHECKED, 0x52: "☑", 0x50: "✓"},
+    "wingdings": {0xA8: UNCHECKED, 0x6F: UNCHECKED, 0x71: UNCHECKED, 0x72: UNCHECKED,
+                  0x78: CHECKED, 0xFD: CHECKED, 0xFE: CHECKED, 0xFC: CHECKED, 0xFB: CHECKED},
+    "wingdings 2": {0xA3: UNCHECKED, 0x2A: UNCHECKED, 0x50: CHECKED, 0x51: CHECKED, 0x52: CHECKED,
+                    0x53: CHECKED, 0x54: CHECKED, 0x4F: CHECKED},
 }
+_MARKS = CHECK_GLYPHS | BOX_GLYPHS
 
 
 def _w(name: str) -> str:
@@ -92,6 +95,7 @@ POSITION_H_OFFSET, POSITION_V_OFFSET = (f"{{{WP_NS}}}{axis}/{{{WP_NS}}}posOffset
 MC_ALTERNATE, MC_CHOICE, MC_FALLBACK = (
     f"{{{MC_NS}}}{n}" for n in ("AlternateContent", "Choice", "Fallback"))
 VAL = _w("val")
+R_FONTS = f"{_w('rPr')}/{_w('rFonts')}"
 FLD_CHAR_TYPE = _w("fldCharType")
 TR_PR, GRID_BEFORE, TC_PR, GRID_SPAN, V_MERGE = (
     _w(n) for n in ("trPr", "gridBefore", "tcPr", "gridSpan", "vMerge"))
@@ -368,11 +372,21 @@ class _Walker:
 
     def run(self, r: etree._Element) -> None:
         """Walk one run's text, tabs, breaks, symbols, field characters and drawings."""
+        symbols: dict[int, str] | None = None  # the run's symbol font, looked up at its first text
         for child in r:
             tag = child.tag
             if tag == T:
                 if child.text:
-                    self._show(child.text)
+                    if symbols is None:
+                        symbols = _symbol_font(r)
+                    if symbols:
+                        for code in map(ord, child.text):
+                            glyph = symbols.get(code & 0xFF) if code < 0x100 or 0xF000 <= code <= 0xF0FF \
+                                else None
+                            if glyph:
+                                self._show(glyph, glyph=True)
+                    else:
+                        self._show(child.text)
             elif tag == TAB:
                 self._show("\t")
             elif tag == BR or tag == CR:
@@ -383,7 +397,8 @@ class _Walker:
                 if self._fields and self._fields[-1].result is None and child.text:
                     self._fields[-1].instr.append(child.text)
             elif tag == SYM:
-                self._show(_symbol(child))
+                text = _symbol(child)
+                self._show(text, glyph=text in _MARKS)
             elif tag == NO_BREAK_HYPHEN:
                 self._show("-")
             elif tag == DRAWING or tag == PICT:
@@ -397,7 +412,7 @@ class _Walker:
         """Put displayed text on the current line and into the open text captures."""
         if self._hiding or (self._fields and self._fields[-1].result is None):
             return
-        if self._checkbox is not None and not glyph:
+        if self._checkbox is not None:  # whatever a check box shows, its state is one glyph
             if self._checkbox.glyph_shown or not text.strip():
                 return
             self._checkbox.glyph_shown = True
@@ -587,6 +602,15 @@ def _shows_list_item(sdt: etree._Element, props: etree._Element) -> bool:
     shown = "".join(t.text or "" for t in content.iter(T)).strip()
     return bool(shown) and any(item.get(_w("value")) and item.get(_w("displayText"), "").strip() == shown
                                for item in choices.iter(LIST_ITEM))
+
+
+def _symbol_font(r: etree._Element) -> dict[int, str]:
+    """The glyph table of a run typed in a symbol font (Wingdings), or an empty one."""
+    fonts = r.find(R_FONTS)
+    if fonts is None:
+        return {}
+    name = fonts.get(_w("ascii")) or fonts.get(_w("hAnsi")) or ""
+    return _SYMBOL_GLYPHS.get(name.lower(), {})
 
 
 def _symbol(sym: etree._Element) -> str:

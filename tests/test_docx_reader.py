@@ -202,8 +202,27 @@ def test_symbol_font_check_boxes_and_typed_marks_are_words():
     body = p('<w:r><w:sym w:font="Wingdings" w:char="F0FE"/></w:r>', r(" Drug Related Harm"),
              r(" X Organised Crime ✓"))
     ex = read_docx(build(body), LIMITS)
-    assert [w.text for w in ex.words] == ["☑", "Drug", "Related", "Harm", "X", "Organised",
+    assert [w.text for w in ex.words] == [CHECKED, "Drug", "Related", "Harm", "X", "Organised",
                                           "Crime", "✓"]
+
+
+@pytest.mark.parametrize(("font", "char", "glyph"), [
+    ("Wingdings", "F0FE", CHECKED), ("Wingdings", "F0FD", CHECKED), ("Wingdings", "F078", CHECKED),
+    ("Wingdings", "F0A8", UNCHECKED), ("Wingdings", "F06F", UNCHECKED), ("Wingdings", "00FE", CHECKED),
+    ("Wingdings 2", "F053", CHECKED), ("Wingdings 2", "F054", CHECKED), ("Wingdings 2", "F0A3", UNCHECKED),
+    ("MS Gothic", "2612", CHECKED), ("MS Gothic", "2610", UNCHECKED)])
+def test_symbol_check_boxes_are_checked_or_unchecked_words_of_their_own(font, char, glyph):
+    body = p(r("Drug Related Harm"), f'<w:r><w:sym w:font="{font}" w:char="{char}"/></w:r>', r("Next"))
+    ex = read_docx(build(body), LIMITS)
+    assert [w.text for w in ex.words] == ["Drug", "Related", "Harm", glyph, "Next"]
+
+
+def test_text_typed_in_a_symbol_font_gives_its_check_boxes_only():
+    font = '<w:rPr><w:rFonts w:ascii="Wingdings" w:hAnsi="Wingdings"/></w:rPr>'
+    body = p(r("A "), f"<w:r>{font}<w:t>\uf0fe</w:t></w:r>", r(" B "), f"<w:r>{font}<w:t>¨ J</w:t></w:r>",
+             r(" C"))
+    ex = read_docx(build(body), LIMITS)
+    assert [w.text for w in ex.words] == ["A", CHECKED, "B", UNCHECKED, "C"]
 
 
 # --- content controls --------------------------------------------------------------------
@@ -243,6 +262,19 @@ def test_checkbox_controls_give_booleans_and_the_glyph_of_their_state():
                                           "Organised", "Crime"]
     # The glyph is a word of its own even with no space before the label.
     assert [w.x0 for w in ex.words[4:6]] == [100.0, 105.0]
+
+
+@pytest.mark.parametrize(("checked", "shown"), [
+    (True, '<w:r><w:t>✔</w:t></w:r>'), (False, '<w:r><w:t>○</w:t></w:r>'),
+    (True, '<w:r><w:sym w:font="Wingdings" w:char="F0FE"/></w:r>'),
+    (False, '<w:r><w:sym w:font="Wingdings 2" w:char="F0A3"/></w:r>')])
+def test_checkbox_controls_with_their_own_glyphs_show_the_state_once(checked, shown):
+    states = ('<w14:checkedState w14:val="2714" w14:font="Segoe UI Symbol"/>'
+              '<w14:uncheckedState w14:val="25CB" w14:font="Segoe UI Symbol"/>')
+    props = f'<w14:checkbox><w14:checked w14:val="{int(checked)}"/>{states}</w14:checkbox>'
+    ex = read_docx(build(p(sdt("cat_organised_crime", shown, props), r("Organised Crime"))), LIMITS)
+    assert ex.values == {"cat_organised_crime": checked}
+    assert [w.text for w in ex.words] == [CHECKED if checked else UNCHECKED, "Organised", "Crime"]
 
 
 def test_checkbox_state_written_as_true():

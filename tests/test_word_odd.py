@@ -394,3 +394,66 @@ def test_labels_and_values_separated_by_tabs(forms, version, style):
 def test_strict_form_in_text_boxes(forms):
     case = forms["v3_docx_typed"]
     check(to_strict(rewrite_body(case.path.read_bytes(), form_in_text_boxes)), "strict-boxes.docx", case)
+
+
+# --- 6. Check boxes as symbol-font characters, and check-box controls with their own glyphs --------
+
+W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+TICKED_SYMBOLS = (("Wingdings", "F0FE"), ("Wingdings", "F0FD"), ("Wingdings", "F078"), ("Wingdings 2", "F053"),
+                  ("Wingdings 2", "F054"), ("MS Gothic", "2612"))
+UNTICKED_SYMBOLS = (("Wingdings", "F0A8"), ("Wingdings", "F06F"), ("Wingdings 2", "F0A3"), ("MS Gothic", "2610"))
+
+
+def _category_boxes(body: etree._Element) -> list[tuple[etree._Element, bool]]:
+    """The template's check-box controls and whether each is ticked."""
+    boxes = []
+    for sdt in body.iter(w("sdt")):
+        box = sdt.find(f"{w('sdtPr')}/{{{W14}}}checkbox")
+        if box is not None:
+            boxes.append((sdt, box.find(f"{{{W14}}}checked").get(f"{{{W14}}}val") == "1"))
+    return boxes
+
+
+def _symbol_run(font: str, char: str, as_text: bool) -> etree._Element:
+    """A run showing a symbol: `w:sym`, or the character typed in the symbol font."""
+    if not as_text:
+        return el("r", el("sym", font=font, char=char))
+    fonts = el("rFonts", ascii=font, hAnsi=font)
+    text = el("t")
+    text.text = chr(int(char, 16))
+    return el("r", el("rPr", fonts), text)
+
+
+def boxes_as_symbols(as_text: bool) -> Callable[[etree._Element], None]:
+    """Each check-box control replaced by a symbol-font box showing its state (the control lost)."""
+    def change(body: etree._Element) -> None:
+        for i, (sdt, ticked) in enumerate(_category_boxes(body)):
+            symbols = TICKED_SYMBOLS if ticked else UNTICKED_SYMBOLS
+            font, char = symbols[i % len(symbols)]
+            sdt.addprevious(_symbol_run(font, char, as_text and font != "MS Gothic"))
+            sdt.getparent().remove(sdt)
+    return change
+
+
+def boxes_with_own_glyphs(body: etree._Element) -> None:
+    """Check-box controls, untagged, whose checked and unchecked glyphs are Wingdings ones."""
+    for sdt, ticked in _category_boxes(body):
+        props = sdt.find(w("sdtPr"))
+        props.remove(props.find(w("tag")))
+        box = props.find(f"{{{W14}}}checkbox")
+        for state, char in (("checkedState", "F0FE"), ("uncheckedState", "F0A8")):
+            box.find(f"{{{W14}}}{state}").attrib.update({f"{{{W14}}}val": char, f"{{{W14}}}font": "Wingdings"})
+        content = sdt.find(w("sdtContent"))
+        content.clear()
+        content.append(_symbol_run("Wingdings", "F0FE" if ticked else "F0A8", as_text=False))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("shape", ["sym", "typed_in_font", "control_glyphs"])
+def test_symbol_font_check_boxes(forms, version, shape):
+    case = forms[f"{version}_docx_template"]
+    change = boxes_with_own_glyphs if shape == "control_glyphs" else boxes_as_symbols(shape == "typed_in_font")
+    data = rewrite_body(case.path.read_bytes(), change)
+    main = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    assert b'w:tag w:val="cat_' not in main
+    check(data, f"{shape}.docx", case)
