@@ -274,6 +274,10 @@ class _Walker:
                 self._close(control)
             elif tag in _TRANSPARENT:
                 top = self.blocks(child, x, top, gap)
+            elif tag == MC_ALTERNATE:
+                choice = _alternative(child)
+                if choice is not None:
+                    top = self.blocks(choice, x, top, gap)
         return top
 
     def paragraph(self, p: etree._Element, x: float, top: float) -> float:
@@ -322,6 +326,10 @@ class _Walker:
                 self._close(control)
             elif tag in _TRANSPARENT:
                 top = self.rows(child, x, top)
+            elif tag == MC_ALTERNATE:
+                choice = _alternative(child)
+                if choice is not None:
+                    top = self.rows(choice, x, top)
         return top
 
     def cells(self, container: etree._Element, x: float, top: float, column: int,
@@ -345,6 +353,10 @@ class _Walker:
                 self._close(control)
             elif tag in _TRANSPARENT:
                 column, bottom = self.cells(child, x, top, column, bottom)
+            elif tag == MC_ALTERNATE:
+                choice = _alternative(child)
+                if choice is not None:
+                    column, bottom = self.cells(choice, x, top, column, bottom)
         return column, bottom
 
     # Inline content: runs, fields, inline controls.
@@ -366,7 +378,7 @@ class _Walker:
                     self._show(CHECKED if control.checked else UNCHECKED, glyph=True)
                 self._close(control)
             elif tag == MC_ALTERNATE:
-                choice = child.find(MC_CHOICE)
+                choice = _alternative(child)
                 if choice is not None:
                     self.inline(choice)
 
@@ -404,7 +416,7 @@ class _Walker:
             elif tag == DRAWING or tag == PICT:
                 self._floating.extend(_text_boxes(child, None))
             elif tag == MC_ALTERNATE:
-                choice = child.find(MC_CHOICE)
+                choice = _alternative(child)
                 if choice is not None:
                     self.run(choice)
 
@@ -623,6 +635,12 @@ def _symbol(sym: etree._Element) -> str:
     if font is not None:
         return font.get(code & 0xFF, "")
     return chr(code) if 0x20 <= code < 0xE000 else ""
+
+
+def _alternative(alternate: etree._Element) -> etree._Element | None:
+    """The branch of an `mc:AlternateContent` that is read: its first choice, else its fallback."""
+    choice = alternate.find(MC_CHOICE)
+    return choice if choice is not None else alternate.find(MC_FALLBACK)
 
 
 def _text_boxes(container: etree._Element, offset: tuple[float, float] | None):

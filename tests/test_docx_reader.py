@@ -188,6 +188,41 @@ def test_vml_text_boxes_are_placed_by_their_margins():
         ("Surname", 0.0, 0.0), ("Smith", 288.0, 0.0), ("Below", 0.0, 12.0)]
 
 
+MC = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+
+
+def alternate(choice: str | None, fallback: str) -> str:
+    chosen = f'<mc:Choice Requires="w14">{choice}</mc:Choice>' if choice is not None else ""
+    return f"<mc:AlternateContent {MC}>{chosen}<mc:Fallback>{fallback}</mc:Fallback></mc:AlternateContent>"
+
+
+def test_alternate_content_is_read_once_at_every_level():
+    body = (alternate(p(r("Block choice")), p(r("Block fallback")))
+            + table(alternate(row(cell(p(r("Row choice")))), row(cell(p(r("Row fallback"))))),
+                    row(cell(p(r("Label"))), alternate(cell(p(r("Cell choice"))), cell(p(r("Cell fallback"))))))
+            + p(r("Run"), alternate(r(" inline choice"), r(" inline fallback")),
+                f"<w:r>{alternate('<w:t> run choice</w:t>', '<w:t> run fallback</w:t>')}</w:r>")
+            + p(alternate(None, r("Only a fallback"))))
+    ex = read_docx(build(body), LIMITS)
+    assert " ".join(w.text for w in ex.words) == (
+        "Block choice Row choice Label Cell choice Run inline choice run choice Only a fallback")
+    assert words_at(ex, 36.0) == [("Label", 0.0), ("Cell", 1000.0), ("choice", 1025.0)]
+
+
+def test_wrappers_nested_in_each_other_show_their_text_once():
+    wrapped = r("Jane")
+    for kind, attrs in (("smartTag", ' w:element="PersonName"'), ("customXml", ' w:element="name"'),
+                        ("hyperlink", ' w:anchor="top"'), ("fldSimple", ' w:instr=" MERGEFIELD Name "')):
+        wrapped = f"<w:{kind}{attrs}>{wrapped}</w:{kind}>"
+    untagged = '<w:sdt><w:sdtPr><w:id w:val="7"/></w:sdtPr><w:sdtContent>' + r(" Smith") + "</w:sdtContent></w:sdt>"
+    body = (f'<w:customXml w:element="form">{table(row(cell(p(r("Your name"))), cell(p(wrapped, untagged))))}'
+            "</w:customXml>")
+    ex = read_docx(build(body), LIMITS)
+    assert [(w.text, w.x0) for w in ex.words] == [("Your", 0.0), ("name", 25.0), ("Jane", 1000.0),
+                                                  ("Smith", 1025.0)]
+    assert ex.values == {}
+
+
 def test_tracked_changes_count_insertions_and_moves_to_but_not_deletions():
     body = p(r("Gender"),
              '<w:del w:id="1" w:author="a"><w:r><w:delText> male</w:delText></w:r></w:del>',
