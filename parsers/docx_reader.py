@@ -95,7 +95,7 @@ POSITION_H_OFFSET, POSITION_V_OFFSET = (f"{{{WP_NS}}}{axis}/{{{WP_NS}}}posOffset
 MC_ALTERNATE, MC_CHOICE, MC_FALLBACK = (
     f"{{{MC_NS}}}{n}" for n in ("AlternateContent", "Choice", "Fallback"))
 VAL = _w("val")
-R_FONTS = f"{_w('rPr')}/{_w('rFonts')}"
+R_PR, R_FONTS = _w("rPr"), _w("rFonts")
 FLD_CHAR_TYPE = _w("fldCharType")
 TR_PR, GRID_BEFORE, TC_PR, GRID_SPAN, V_MERGE = (
     _w(n) for n in ("trPr", "gridBefore", "tcPr", "gridSpan", "vMerge"))
@@ -384,13 +384,11 @@ class _Walker:
 
     def run(self, r: etree._Element) -> None:
         """Walk one run's text, tabs, breaks, symbols, field characters and drawings."""
-        symbols: dict[int, str] | None = None  # the run's symbol font, looked up at its first text
+        symbols: dict[int, str] = {}  # the glyphs of the run's symbol font (from `w:rPr`, first)
         for child in r:
             tag = child.tag
             if tag == T:
                 if child.text:
-                    if symbols is None:
-                        symbols = _symbol_font(r)
                     if symbols:
                         for code in map(ord, child.text):
                             glyph = symbols.get(code & 0xFF) if code < 0x100 or 0xF000 <= code <= 0xF0FF \
@@ -399,6 +397,8 @@ class _Walker:
                                 self._show(glyph, glyph=True)
                     else:
                         self._show(child.text)
+            elif tag == R_PR:
+                symbols = _symbol_font(child)
             elif tag == TAB:
                 self._show("\t")
             elif tag == BR or tag == CR:
@@ -616,9 +616,9 @@ def _shows_list_item(sdt: etree._Element, props: etree._Element) -> bool:
                                for item in choices.iter(LIST_ITEM))
 
 
-def _symbol_font(r: etree._Element) -> dict[int, str]:
-    """The glyph table of a run typed in a symbol font (Wingdings), or an empty one."""
-    fonts = r.find(R_FONTS)
+def _symbol_font(props: etree._Element) -> dict[int, str]:
+    """The glyph table of a run whose properties set a symbol font (Wingdings), or an empty one."""
+    fonts = props.find(R_FONTS)
     if fonts is None:
         return {}
     name = fonts.get(_w("ascii")) or fonts.get(_w("hAnsi")) or ""

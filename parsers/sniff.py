@@ -1,6 +1,7 @@
 """What kind of document some bytes are, from their magic numbers only (never a name or MIME type).
 
-`sniff` is cheap: it reads a zip's central directory or an OLE2 directory, never a document body.
+`sniff` is cheap: it reads a zip's central directory (and an OpenDocument zip's tiny `mimetype`
+part) or an OLE2 directory, never a document body.
 
 Decisions:
 - "empty": no bytes, or only whitespace and NUL bytes (a failed or blank attachment).
