@@ -15,11 +15,10 @@ import pypdfium2.raw as pdfium_c
 
 from parsers.config import Limits
 from parsers.extraction import BOX_GLYPHS, CHECK_GLYPHS, CHECKED, UNCHECKED, Word
+from parsers.pdf_marks import MAX_OBJECTS_PER_PAGE, with_drawn_marks
 
 FURNITURE_BAND = 0.08  # top and bottom share of a page where headers and footers live
 GAP_FACTOR = 1.3  # a horizontal gap wider than this many line heights (~1.5x font size) splits words
-BOX_MIN, BOX_MAX = 6.0, 20.0  # side of a drawn check box, points
-MAX_OBJECTS_PER_PAGE = 20_000  # beyond this a page is not a form; vector boxes are not searched
 # A text layer is garbled (fonts without a Unicode mapping) when more than GARBLED_SHARE of the
 # characters taken are control, private-use (outside the symbol-font range) or replacement
 # characters, or `(cid:N)` names; pages with fewer than MIN_TEXT_CHARS characters are not judged.
@@ -109,7 +108,7 @@ def read_text_layer(pdf: pdfium.PdfDocument, limits: Limits) -> TextLayer:
         try:
             frame = PageFrame.of(page)
             text = _page_words(page, frame, budget)
-            text.words = _with_vector_boxes(page, text.words, frame)
+            text.words = with_drawn_marks(page, text.words, frame)
             text.images = _has_image(page)
         finally:
             page.close()
@@ -266,117 +265,3 @@ class _WordBuilder:
         buffer = ctypes.create_string_buffer(128)
         pdfium_c.FPDFText_GetFontInfo(self.textpage.raw, index, buffer, 128, None)
         return buffer.value.decode("latin-1")
-
-
-# --- Check boxes drawn as vector paths ------------------------------------------------------
-
-Bounds = tuple[float, float, float, float]  # left, bottom, right, top in PDF user space
-
-
-def _with_vector_boxes(page: pdfium.PdfPage, words: list[Word], frame: PageFrame) -> list[Word]:
-    """`words` plus a CHECKED / UNCHECKED word for each small square drawn as a path.
-
-    A square is ticked when other paths are drawn inside it or a short word (X, ✓) sits in it.
-    Glyph marks already found inside a square decide it and no second mark is added.
-    """
-    paths = _path_bounds(page)
-    if not paths:
-        return words
-    squares = [b for b in paths if _is_box(b)]
-    if not squares:
-        return words
-    boxes = _outermost(squares)
-    result = list(words)
-    for left, bottom, right, top in boxes:
-        x0, x1, ptop, pbottom = frame.place(left, bottom, right, top)
-        inside = [w for w in result if x0 - 1 <= (w.x0 + w.x1) / 2 <= x1 + 1
-                  and ptop - 1 <= (w.top + w.bottom) / 2 <= pbottom + 1]
-        if any(w.text in (CHECKED, UNCHECKED) for w in inside):
-            continue
-        short = [w for w in inside if len(w.text) <= 2]
-        ticked = bool(short) or any(_is_mark_inside(p, (left, bottom, right, top)) for p in paths)
-        result = [w for w in result if w not in short]
-        result.append(Word(CHECKED if ticked else UNCHECKED, x0, x1, ptop, pbottom))
-    return result
-
-
-def _is_box(b: Bounds) -> bool:
-    width, height = b[2] - b[0], b[3] - b[1]
-    return BOX_MIN <= width <= BOX_MAX and BOX_MIN <= height <= BOX_MAX and abs(width - height) <= 0.2 * max(width, height)
-
-
-def _outermost(squares: list[Bounds]) -> list[Bounds]:
-    """Squares not lying inside another square (an inner filled square is a mark, not a box)."""
-    unique = sorted(set((round(l, 1), round(b, 1), round(r, 1), round(t, 1)) for l, b, r, t in squares),
-                    key=lambda s: -(s[2] - s[0]))
-    kept: list[Bounds] = []
-    for square in unique:
-        if not any(_contains(outer, square, 1.0) for outer in kept):
-            kept.append(square)
-    return kept
-
-
-def _contains(outer: Bounds, inner: Bounds, slack: float) -> bool:
-    return (outer[0] - slack <= inner[0] and outer[1] - slack <= inner[1]
-            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
-
-
-def _is_mark_inside(path: Bounds, box: Bounds) -> bool:
-    """A path drawn within the box, big enough to be a tick, cross or filled square and not the box itself."""
-    if not _contains(box, path, 1.0):
-        return False
-    width, height = path[2] - path[0], path[3] - path[1]
-    side = box[2] - box[0]
-    if abs(width - side) < 1.0 and abs(height - (box[3] - box[1])) < 1.0:
-        return False  # the outline itself (or a second stroke of it)
-    return max(width, height) >= 0.3 * side
-
-
-def _path_bounds(page: pdfium.PdfPage) -> list[Bounds]:
-    """Bounds of every path object on the page, in page space (also inside Form XObjects)."""
-    found: list[Bounds] = []
-    count = pdfium_c.FPDFPage_CountObjects(page.raw)
-    if count > MAX_OBJECTS_PER_PAGE:
-        return found
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    matrix = pdfium_c.FS_MATRIX()
-    budget = [MAX_OBJECTS_PER_PAGE]
-
-    def walk(get, n: int, transform: tuple[float, ...], depth: int) -> None:
-        for i in range(n):
-            budget[0] -= 1
-            if budget[0] < 0:
-                return
-            obj = get(i)
-            kind = pdfium_c.FPDFPageObj_GetType(obj)
-            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
-                if pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
-                    found.append(_transform((left.value, bottom.value, right.value, top.value), transform))
-            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 8:
-                pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
-                inner = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), transform)
-                walk(lambda j, form=obj: pdfium_c.FPDFFormObj_GetObject(form, j),
-                     pdfium_c.FPDFFormObj_CountObjects(obj), inner, depth + 1)
-
-    walk(lambda j: pdfium_c.FPDFPage_GetObject(page.raw, j), count, (1, 0, 0, 1, 0, 0), 0)
-    return found
-
-
-def _compose(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:
-    """The matrix applying `m` first, then `n` (PDF row-vector convention)."""
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
-            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
-
-
-def _transform(bounds: Bounds, m: tuple[float, ...]) -> Bounds:
-    if m == (1, 0, 0, 1, 0, 0):
-        return bounds
-    a, b, c, d, e, f = m
-    xs, ys = [], []
-    for x in (bounds[0], bounds[2]):
-        for y in (bounds[1], bounds[3]):
-            xs.append(a * x + c * y + e)
-            ys.append(b * x + d * y + f)
-    return min(xs), min(ys), max(xs), max(ys)

@@ -67,8 +67,6 @@ def test_fillable_form_saved_by_a_viewer(forms, keep_values):
     check(forms[("v3", "pdf_form")], lambda data: samples.saved_by_viewer(data, keep_values), "pdf_form")
 
 
-@pytest.mark.xfail(strict=True, reason="the widgets' light background fills are taken for marks inside the boxes, "
-                                        "and round radio buttons are not read as boxes")
 def test_fillable_form_printed_to_pdf_is_read_from_its_text(forms):
     check(forms[("v3", "pdf_form")], samples.printed_to_pdf, "pdf_text")
 
