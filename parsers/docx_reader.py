@@ -298,14 +298,14 @@ class _Walker:
         """Lay out a paragraph's text boxes: placed ones at their offsets (the highest level with
         the paragraph), the others below it; return the bottom of them all."""
         bottom = top
-        rise = min((offset[1] for _, offset in floating if offset is not None), default=0.0)
+        lift = min(0.0, *(offset[1] for _, offset in floating if offset is not None))
         next_top: dict[tuple[float, float], float] = {}  # boxes of one shape group stack
         for content, offset in floating:
             if offset is None:
                 top = self.blocks(content, x, top, 0.0)
                 bottom = max(bottom, top)
                 continue
-            start = next_top.get(offset, paragraph_top + offset[1] - min(rise, 0.0))
+            start = next_top.get(offset, paragraph_top + offset[1] - lift)
             next_top[offset] = self.blocks(content, x + offset[0] * BOX_X_STRETCH, start, 0.0)
             bottom = max(bottom, next_top[offset])
         return bottom
@@ -391,8 +391,8 @@ class _Walker:
                 if child.text:
                     if symbols:
                         for code in map(ord, child.text):
-                            glyph = symbols.get(code & 0xFF) if code < 0x100 or 0xF000 <= code <= 0xF0FF \
-                                else None
+                            in_font = code < 0x100 or 0xF000 <= code <= 0xF0FF
+                            glyph = symbols.get(code & 0xFF) if in_font else None
                             if glyph:
                                 self._show(glyph, glyph=True)
                     else:
@@ -672,7 +672,8 @@ def _vml_offset(style: str) -> tuple[float, float] | None:
     """An absolutely positioned VML shape's (left, top) margins in points."""
     if "absolute" not in style:
         return None
-    margins = {m.group(1): float(m.group(2)) * _CSS_POINTS[m.group(3)] for m in _VML_MARGIN_RE.finditer(style)}
+    margins = {m.group(1): float(m.group(2)) * _CSS_POINTS[m.group(3)]
+               for m in _VML_MARGIN_RE.finditer(style)}
     return margins.get("left", 0.0), margins.get("top", 0.0)
 
 
