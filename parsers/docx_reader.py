@@ -298,7 +298,7 @@ class _Walker:
         """Lay out a paragraph's text boxes: placed ones at their offsets (the highest level with
         the paragraph), the others below it; return the bottom of them all."""
         bottom = top
-        lift = min(0.0, *(offset[1] for _, offset in floating if offset is not None))
+        lift = min([0.0, *(offset[1] for _, offset in floating if offset is not None)])
         next_top: dict[tuple[float, float], float] = {}  # boxes of one shape group stack
         for content, offset in floating:
             if offset is None:
