@@ -7,11 +7,9 @@ import copy
 import hashlib
 import io
 import re
-import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from lxml import etree
