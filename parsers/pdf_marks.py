@@ -26,12 +26,15 @@ MAX_OBJECTS_PER_PAGE = 20_000  # beyond this a page is not a form; drawn boxes a
 MAX_FORM_DEPTH = 8
 LIGHT = 0.8  # luminance (0 black .. 1 white, over a white page) above which a colour is background
 BACKGROUND_SHARE = 0.85  # a fill this wide and tall relative to the box covers it: a background
+BORDER_SPAN, BORDER_BAND = 0.6, 0.25  # a shape this wide and tall lying within this share of the side
+# from the box's edges is a border's decoration (a bevel, an inner frame), not a mark
 MARK_SHARE = 0.25  # a mark spans at least this share of the box side
 OUTLINE_SLACK = 1.0  # a path within this of the box's size is the box's own outline, points
 NEIGHBOUR_GAP = 3.0  # an option word within this many box sides right of a box is its label
 
 Bounds = tuple[float, float, float, float]  # left, bottom, right, top in PDF user space
 Matrix = tuple[float, float, float, float, float, float]
+Point = tuple[float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
@@ -46,6 +49,7 @@ class Shape:
     stroked: bool
     dark_fill: bool
     dark_stroke: bool
+    probes: tuple[Point, ...]  # the path's points and the middles of its sides, in page space
 
     @property
     def ink(self) -> bool:
@@ -73,8 +77,15 @@ class Shape:
         if abs(width - box_width) < OUTLINE_SLACK and abs(height - box_height) < OUTLINE_SLACK:
             return False  # the outline itself (or a second stroke of it)
         if self.filled and width >= BACKGROUND_SHARE * box_width and height >= BACKGROUND_SHARE * box_height:
-            return False  # the box's background or a bevelled border
+            return False  # the box's background
+        if width >= BORDER_SPAN * box_width and height >= BORDER_SPAN * box_height and self._hugs(box):
+            return False  # a bevel or an inner frame along the border
         return max(width, height) >= MARK_SHARE * max(box_width, box_height)
+
+    def _hugs(self, box: Bounds) -> bool:
+        """True when every probe point lies near an edge of `box` (nothing reaches its middle)."""
+        band = BORDER_BAND * min(box[2] - box[0], box[3] - box[1])
+        return all(min(x - box[0], box[2] - x, y - box[1], box[3] - y) < band for x, y in self.probes)
 
 
 def with_drawn_marks(page: pdfium.PdfPage, words: list[Word], frame: PageFrame) -> list[Word]:
@@ -152,7 +163,9 @@ def small_shapes(page: pdfium.PdfPage) -> list[Shape]:
                 if pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
                     bounds = _transform((left.value, bottom.value, right.value, top.value), transform)
                     if bounds[2] - bounds[0] <= BOX_MAX + 2 and bounds[3] - bounds[1] <= BOX_MAX + 2:
-                        found.append(_shape(obj, bounds))
+                        pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
+                        own = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+                        found.append(_shape(obj, bounds, _compose(own, transform)))
             elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < MAX_FORM_DEPTH:
                 pdfium_c.FPDFPageObj_GetMatrix(obj, matrix)
                 inner = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), transform)
@@ -163,19 +176,29 @@ def small_shapes(page: pdfium.PdfPage) -> list[Shape]:
     return found
 
 
-def _shape(obj: pdfium_c.FPDF_PAGEOBJECT, bounds: Bounds) -> Shape:
-    """How a path object is drawn: its segments' kinds, fill and stroke and their colours."""
+def _shape(obj: pdfium_c.FPDF_PAGEOBJECT, bounds: Bounds, to_page: Matrix) -> Shape:
+    """How a path object is drawn: its segments' kinds and points, fill and stroke and their colours."""
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
     pdfium_c.FPDFPath_GetDrawMode(obj, fill_mode, stroke)
+    x, y = ctypes.c_float(), ctypes.c_float()
     curved, moves = False, 0
+    subpaths: list[list[Point]] = []
     for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        kind = pdfium_c.FPDFPathSegment_GetType(pdfium_c.FPDFPath_GetPathSegment(obj, i))
+        segment = pdfium_c.FPDFPath_GetPathSegment(obj, i)
+        kind = pdfium_c.FPDFPathSegment_GetType(segment)
+        pdfium_c.FPDFPathSegment_GetPoint(segment, x, y)
         curved |= kind == pdfium_c.FPDF_SEGMENT_BEZIERTO
-        moves += kind == pdfium_c.FPDF_SEGMENT_MOVETO
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
+            moves += 1
+            subpaths.append([])
+        subpaths[-1].append(_apply(to_page, x.value, y.value))
+    probes = [p for points in subpaths for p in points]
+    probes += [((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for points in subpaths
+               for a, b in zip(points, points[1:] + points[:1])]
     filled = fill_mode.value != pdfium_c.FPDF_FILLMODE_NONE
     return Shape(bounds, curved, moves > 1, filled, bool(stroke.value),
                  filled and _dark(pdfium_c.FPDFPageObj_GetFillColor, obj),
-                 bool(stroke.value) and _dark(pdfium_c.FPDFPageObj_GetStrokeColor, obj))
+                 bool(stroke.value) and _dark(pdfium_c.FPDFPageObj_GetStrokeColor, obj), tuple(probes))
 
 
 def _dark(get_colour, obj: pdfium_c.FPDF_PAGEOBJECT) -> bool:
@@ -194,6 +217,11 @@ def _compose(m: Matrix, n: Matrix) -> Matrix:
     a2, b2, c2, d2, e2, f2 = n
     return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
             e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _apply(m: Matrix, x: float, y: float) -> Point:
+    a, b, c, d, e, f = m
+    return a * x + c * y + e, b * x + d * y + f
 
 
 def _transform(bounds: Bounds, m: Matrix) -> Bounds:

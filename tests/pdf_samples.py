@@ -11,7 +11,8 @@ import pypdfium2 as pdfium
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf import Transformation
-from pypdf.generic import NameObject, RectangleObject, StreamObject
+from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, IndirectObject, NameObject,
+                           RectangleObject, StreamObject)
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -477,5 +478,159 @@ def printed_to_pdf(source: bytes) -> bytes:
     finally:
         pdf.close()
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(flat.getvalue())))
+    writer.root_object.pop("/AcroForm", None)
+    return _write(writer)
+
+
+# --- a fillable form with Acrobat-style appearances, flattened by merging them into the page -------
+
+SOURCE_OPTIONS = ["I saw or heard it myself", "The person told me", "Someone else told me", "From records", "Other"]
+CONSENT_QUESTIONS = [
+    ("Is the person aware this information is being shared?", "consent_subject_aware", ["Yes", "No", "Don't know"]),
+    ("Has a MASH referral been made?", "consent_mash_referral_made", ["Yes", "No"]),
+    ("May police contact you about this information?", "consent_may_contact_submitter", ["Yes", "No"]),
+]
+KAPPA = 0.5523  # Bézier control distance of a quarter circle, per unit radius
+
+
+def _circle(cx: float, cy: float, r: float) -> str:
+    """A closed circle path of four Bézier curves."""
+    k = KAPPA * r
+    return (f"{cx + r:.2f} {cy:.2f} m {cx + r:.2f} {cy + k:.2f} {cx + k:.2f} {cy + r:.2f} {cx:.2f} {cy + r:.2f} c "
+            f"{cx - k:.2f} {cy + r:.2f} {cx - r:.2f} {cy + k:.2f} {cx - r:.2f} {cy:.2f} c "
+            f"{cx - r:.2f} {cy - k:.2f} {cx - k:.2f} {cy - r:.2f} {cx:.2f} {cy - r:.2f} c "
+            f"{cx + k:.2f} {cy - r:.2f} {cx + r:.2f} {cy - k:.2f} {cx + r:.2f} {cy:.2f} c h")
+
+
+def _check_appearance(size: float, on: bool) -> str:
+    """A bevelled check box: white background, black border, grey and white bevels, a ZapfDingbats check."""
+    s, i = size, size - 1
+    drawing = (f"1 g 0 0 {s} {s} re f 0 G 1 w 0.5 0.5 {s - 1} {s - 1} re S "
+               f"1 g 1 1 m 1 {i} l {i} {i} l {i - 1} {i - 1} l 2 {i - 1} l 2 2 l f "
+               f"0.75293 g {i} {i} m {i} 1 l 1 1 l 2 2 l {i - 1} 2 l {i - 1} {i - 1} l f")
+    if on:
+        drawing += f" q 1 1 {s - 2} {s - 2} re W n BT 0 g /ZaDb {s * 0.7:.1f} Tf {s * 0.2:.1f} {s * 0.25:.1f} Td (4) Tj ET Q"
+    return drawing
+
+
+def _radio_appearance(size: float, on: bool) -> str:
+    """A round option button: light grey disc, black ring, a ZapfDingbats dot when selected."""
+    r = size / 2
+    drawing = f"0.85 g {_circle(r, r, r - 0.5)} f 0 G 1 w {_circle(r, r, r - 0.5)} S"
+    if on:
+        drawing += f" BT 0 g /ZaDb {size * 0.6:.1f} Tf {r - size * 0.24:.1f} {r - size * 0.21:.1f} Td (l) Tj ET"
+    return drawing
+
+
+def acrobat_style_form(ticked: set[str], answers: dict[str, str]) -> bytes:
+    """A fillable v3 CPI form whose widgets carry Acrobat-style appearances.
+
+    `ticked` holds category labels; `answers` maps a radio group's name (`consent_...`,
+    `information_source`) to the printed option selected; other groups are left unanswered.
+    """
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4)
+    c.setTitle(FOOTER)
+    c.setFont("Helvetica", 9)
+    c.drawCentredString(A4[0] / 2, A4[1] - 30, HEADER)
+    c.drawString(40, 25, FOOTER)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(50, A4[1] - 60, TITLE)
+    y = A4[1] - 90
+
+    def heading(text: str) -> None:
+        nonlocal y
+        c.setFont("Helvetica-Bold", 11)
+        c.drawString(50, y, text)
+        c.setFont("Helvetica", 9)
+        y -= 20
+
+    def radios(name: str, options: list[str], x: float, step: float, vertical: bool) -> None:
+        nonlocal y
+        for i, option in enumerate(options):
+            ox, oy = (x, y - 14 * i) if vertical else (x + step * i, y)
+            c.acroForm.radio(name=name, value=f"option{i}", selected=answers.get(name) == option, x=ox, y=oy - 2,
+                             size=10, buttonStyle="circle", shape="circle")
+            c.drawString(ox + 14, oy, option)
+
+    heading("3. Category of concern (tick all that apply)")
+    for label, _ in CATEGORIES:
+        c.acroForm.checkbox(name="cat_" + label.lower().replace(" ", "_"), checked=label in ticked, x=50, y=y - 3,
+                            size=12, buttonStyle="check")
+        c.drawString(70, y, label)
+        y -= 18
+    heading("4. The information")
+    c.drawString(50, y, "How do you know this information?")
+    radios("information_source", SOURCE_OPTIONS, 280, 0, vertical=True)
+    y -= 14 * len(SOURCE_OPTIONS) + 10
+    heading("5. Consent and contact")
+    for question, name, options in CONSENT_QUESTIONS:
+        c.drawString(50, y, question)
+        radios(name, options, 300, 70, vertical=False)
+        y -= 22
+    heading("6. Difficulties, risks or concerns if police act")
+    heading("7. Mitigation")
+    c.showPage()
+    c.save()
+    return _with_appearances(out.getvalue())
+
+
+def _with_appearances(data: bytes) -> bytes:
+    """Every button widget's normal appearances replaced by `_check_appearance` / `_radio_appearance` ones."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    zapf = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
+    for page in writer.pages:
+        for ref in page.get("/Annots", []):
+            widget = ref.get_object()
+            states = widget.get("/AP", {}).get("/N")
+            if states is None or isinstance(states.get_object(), StreamObject):
+                continue
+            states = states.get_object()
+            rect = [float(v) for v in widget["/Rect"]]
+            size = rect[2] - rect[0]
+            draw = _radio_appearance if "/Parent" in widget else _check_appearance
+            for state in list(states):
+                stream = DecodedStreamObject()
+                stream.set_data(draw(size, state != "/Off").encode())
+                stream.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                               NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(size),
+                                                                 FloatObject(size)]),
+                               NameObject("/Resources"): DictionaryObject({NameObject("/Font"): DictionaryObject(
+                                   {NameObject("/ZaDb"): zapf})})})
+                states[NameObject(state)] = writer._add_object(stream)
+            widget["/AP"].pop("/D", None)
+    return _write(writer)
+
+
+def flattened_by_merging(source: bytes) -> bytes:
+    """`source` flattened as "Print to PDF" does: each widget's shown appearance drawn into the page as a
+    form XObject fitted to its rectangle, the annotations and the form dropped."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(source)))
+    for page in writer.pages:
+        resources = page["/Resources"].get_object()
+        xobjects = resources.setdefault(NameObject("/XObject"), DictionaryObject())
+        drawing = [b"q", page.get_contents().get_data(), b"Q"]
+        for n, ref in enumerate(page.get("/Annots", [])):
+            widget = ref.get_object()
+            appearance = widget.get("/AP", {}).get("/N")
+            if appearance is None or int(widget.get("/F", 0)) & 2:
+                continue
+            if not isinstance(appearance.get_object(), StreamObject):
+                appearance = appearance.get_object().get(widget.get("/AS", "/Off"))
+                if appearance is None:
+                    continue
+            bbox = [float(v) for v in appearance.get_object()["/BBox"]]
+            rect = [float(v) for v in widget["/Rect"]]
+            sx, sy = (rect[2] - rect[0]) / (bbox[2] - bbox[0]), (rect[3] - rect[1]) / (bbox[3] - bbox[1])
+            name = NameObject(f"/Flat{n}")
+            xobjects[name] = appearance if isinstance(appearance, IndirectObject) else writer._add_object(appearance)
+            drawing.append(f"q {sx:.4f} 0 0 {sy:.4f} {rect[0] - bbox[0] * sx:.2f} {rect[1] - bbox[1] * sy:.2f} cm "
+                           f"{name} Do Q".encode())
+        content = DecodedStreamObject()
+        content.set_data(b"\n".join(drawing))
+        page.replace_contents(content)
+        page.pop("/Annots", None)
     writer.root_object.pop("/AcroForm", None)
     return _write(writer)

@@ -71,6 +71,27 @@ def test_fillable_form_printed_to_pdf_is_read_from_its_text(forms):
     check(forms[("v3", "pdf_form")], samples.printed_to_pdf, "pdf_text")
 
 
+@pytest.mark.parametrize("ticked, answers, categories, consent, source", [
+    ({"Drug Related Harm", "Organised Crime", "Other (please specify)"},
+     {"consent_subject_aware": "Don't know", "consent_may_contact_submitter": "No",
+      "information_source": "Someone else told me"},
+     ["drug_related_harm", "organised_crime", "other"],
+     {"subject_aware": "unknown", "mash_referral_made": None, "may_contact_submitter": False}, "told_by_third_party"),
+    ({"Missing, Exploited, Trafficked"},
+     {"consent_subject_aware": "Yes", "consent_mash_referral_made": "No", "consent_may_contact_submitter": "Yes"},
+     ["missing_exploited_trafficked"],
+     {"subject_aware": "yes", "mash_referral_made": False, "may_contact_submitter": True}, None),
+], ids=["some_answered", "source_unanswered"])
+def test_form_flattened_by_merging_its_widget_appearances(ticked, answers, categories, consent, source):
+    """Bevelled boxes with ZapfDingbats checks and round buttons with a dot, drawn into the page as XObjects."""
+    data = samples.flattened_by_merging(samples.acrobat_style_form(ticked, answers))
+    record = parse_document(data, "flat.pdf", ParserConfig())
+    assert record["document"]["format"] == "pdf_text"
+    assert record["categories"] == categories
+    assert record["consent"] == consent
+    assert record["information"]["source"] == source
+
+
 @needs_tesseract
 def test_phone_photo_is_read(forms):
     check(forms[("v2", "pdf_text")], samples.phone_photo, "pdf_scanned", ocr=True)
