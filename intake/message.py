@@ -67,7 +67,7 @@ from intake import apple, outlook_msg, smime, tnef, uuencode
 from parsers.sniff import sniff
 
 MB = 1024 * 1024
-FORM_KINDS = frozenset({"pdf", "docx", "doc", "encrypted_office", "rtf"})
+FORM_KINDS = frozenset({"pdf", "docx", "doc", "encrypted_office", "rtf", "odt"})
 MAX_MESSAGE_DEPTH = 5  # forwarded e-mails inside forwarded e-mails
 MAX_ZIP_DEPTH = 2  # a zip inside a zip is opened, one level further is not
 MAX_PART_LEVELS = 50  # nested multipart levels walked
@@ -90,10 +90,11 @@ _IGNORED_TYPES = frozenset({
 })
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 _CARD_MAGIC = (b"BEGIN:VCALENDAR", b"BEGIN:VCARD")
-_EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "encrypted_office": "doc", "rtf": "rtf",
+_EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "encrypted_office": "doc", "rtf": "rtf", "odt": "odt",
                "zip": "zip", "eml": "eml", "msg": "msg", "tnef": "dat", "p7m": "p7m", "asc": "asc"}
 _TYPES = {"pdf": "application/pdf", "doc": "application/msword", "rtf": "application/rtf",
           "encrypted_office": "application/msword", "zip": "application/zip",
+          "odt": "application/vnd.oasis.opendocument.text",
           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 _PKCS7_TYPES = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
 _ENCRYPTED_SMIME = "the e-mail is encrypted (S/MIME); it cannot be read here"

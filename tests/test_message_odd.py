@@ -362,3 +362,16 @@ def test_random_damage_to_odd_shapes_never_raises():
                 raw = raw_mail(file_part(bytes(damaged), 'Content-Type: application/octet-stream; name="x.bin"'))
             message = read_message(raw, LIMITS)
             assert all(isinstance(a.data, bytes) for a in message.attachments)
+
+
+def test_an_opendocument_text_form_is_a_form_not_a_zip():
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", "<office:document-content/>")
+    raw = raw_mail(file_part(buf.getvalue(), 'Content-Type: application/octet-stream; name="cpi.odt"'))
+    [form] = forms_of(raw)
+    assert form.filename == "cpi.odt" and form.rejected is None
