@@ -4,7 +4,7 @@ A box is a small square or circle drawn on the page, directly or inside form XOb
 fillable form "printed to PDF" draws each widget's appearance as one). It is ticked when dark
 ink lies inside it: a tick, a cross, a filled square or a radio button's dot, drawn as a path
 or as a short word (a ZapfDingbats check, an X). A light fill or one covering the whole box is
-the widget's background, not a mark.
+the widget's background, and a bevel or inner frame along its border is decoration: not marks.
 """
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def with_drawn_marks(page: pdfium.PdfPage, words: list[Word], frame: PageFrame) 
 
 
 def _beside(words: list[Word], x0: float, x1: float, top: float, bottom: float) -> tuple[float, float]:
-    """Top and bottom of the nearest word starting just right of a box and centred within its height."""
+    """Top and bottom of the nearest word starting just right of a box on its line (else the box's own)."""
     reach = x1 + NEIGHBOUR_GAP * (x1 - x0)
     middle = (top + bottom) / 2
     near = [w for w in words if x1 - 1 <= w.x0 <= reach
