@@ -176,25 +176,23 @@ def run(obj: _Context, once: bool, only: str | None) -> None:
 
 def _run_once_with_progress(chosen: list[Any], pipeline: Any) -> dict[str, Any]:
     """`run --once` with a progress bar per mailbox (when attached to a terminal)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from intake.sources import SourceError
     from scheduler.jobs import poll
 
     results = {}
     for job in chosen:
+        bars: list[Any] = []
+
+        def start(total: int, label: str = job.name) -> None:
+            bars.append(click.progressbar(length=total, label=label, file=sys.stderr).__enter__())
+
+        pipeline.on_start = start
+        pipeline.on_message = lambda: bars[-1].update(1) if bars else None
         try:
-            source = job.open_source()
-            try:
-                total = pipeline.pending(source, job.plan)
-            finally:
-                source.close()
-        except (SourceError, SQLAlchemyError):
-            total = 0  # the pass itself reports the fault
-        with click.progressbar(length=total, label=job.name, file=sys.stderr) as bar:
-            pipeline.on_message = lambda: bar.update(1)
             results[job.name] = poll(job, pipeline)
-        pipeline.on_message = None
+        finally:
+            for bar in bars:
+                bar.__exit__(None, None, None)
+    pipeline.on_start = pipeline.on_message = None
     return results
 
 

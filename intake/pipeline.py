@@ -78,7 +78,9 @@ class Pipeline:
     limits: MailLimits
     holder: str
     stop: threading.Event = field(default_factory=threading.Event)
-    on_message: Callable[[], None] | None = None  # progress callback, one call per e-mail
+    # Progress: called with the number of e-mails a pass will take, then once per e-mail done.
+    on_start: Callable[[int], None] | None = None
+    on_message: Callable[[], None] | None = None
     # E-mails in hand at once: each is claimed, stored and checked for duplicates in order, its
     # forms go to the parser at once, and it is filed (in order) when they are parsed, so the
     # parser pool stays busy while earlier e-mails are filed. 1: one e-mail at a time. Use at
@@ -102,6 +104,8 @@ class Pipeline:
         with self.sessions() as s:
             done = repository.settled_uids(s, plan.mailbox, plan.folder, uidvalidity)
         todo = [uid for uid in present if uid not in done]
+        if self.on_start:
+            self.on_start(len(todo))
         in_hand: deque[_InHand] = deque()
         parsing = ThreadPoolExecutor(max_workers=max(1, self.parallel), thread_name_prefix="cpi-intake-parse")
         try:
@@ -125,13 +129,6 @@ class Pipeline:
             parsing.shutdown(wait=True, cancel_futures=True)
             self._done.clear()  # unrecorded moves are found again next pass
         return summary
-
-    def pending(self, source: Source, plan: FolderPlan) -> int:
-        """How many e-mails a pass would take (for a progress bar)."""
-        uidvalidity = source.open_folder(plan.folder)
-        with self.sessions() as s:
-            done = repository.settled_uids(s, plan.mailbox, plan.folder, uidvalidity)
-        return sum(1 for uid in source.uids() if uid not in done)
 
     # -- one e-mail ------------------------------------------------------------------------
     def _progress(self) -> None:
