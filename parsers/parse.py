@@ -7,17 +7,20 @@ from typing import Any
 
 from .config import ParserConfig
 from .definitions import FormDefinition, load_definitions
+from .doc_convert import to_docx
+from .docx_reader import read_docx
 from .extraction import Extraction, UnreadableDocument
 from .labelled import LabelledReader, find_anchors
 from .layout import Layout
+from .pdf_reader import read_pdf
 from .pool import ParserPool
 from .record import build_record, document_info, empty_record, failure_record
+from .sniff import sniff
 from .version import detect, is_furniture
 
 NOT_CPI_REASON = "this document is not a CPI form"
 # Imported once in the forking parent so each worker starts warm.
-PRELOAD = ("parsers.parse", "parsers.sniff", "parsers.docx_reader", "parsers.doc_convert", "parsers.pdf_reader",
-           "pdfplumber", "pypdf", "pypdfium2", "lxml.etree", "phonenumbers", "dateutil.parser")
+PRELOAD = ("parsers.parse", "parsers.ocr", "pypdf", "pypdfium2", "lxml.etree", "phonenumbers", "dateutil.parser")
 UNRECOGNISED_REASON = "this looks like a CPI form but matches no known version of it"
 
 
@@ -28,24 +31,15 @@ def definitions_for(forms_dirs: tuple[Path, ...]) -> dict[str, FormDefinition]:
 
 def read(data: bytes, config: ParserConfig) -> Extraction:
     """Sniff the bytes and run the matching reader; raises `UnreadableDocument`."""
-    from .sniff import sniff
-
     limits = config.limits
     if len(data) > limits.max_bytes:
         raise UnreadableDocument(f"the file is larger than the {limits.max_bytes // (1024 * 1024)} MB limit")
     kind = sniff(data)
     if kind == "pdf":
-        from .pdf_reader import read_pdf
-
         return read_pdf(data, limits)
     if kind == "docx":
-        from .docx_reader import read_docx
-
         return read_docx(data, limits)
     if kind in ("doc", "rtf", "odt"):
-        from .doc_convert import to_docx
-        from .docx_reader import read_docx
-
         # The spec's record formats have no RTF or ODT: every converted word-processor file is "doc".
         extraction = read_docx(to_docx(data, kind, limits), limits)
         extraction.format = "doc"
