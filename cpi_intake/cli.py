@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,10 @@ def run(obj: _Context, once: bool, only: str | None) -> None:
     chosen = jobs(obj.settings, only)
     if not chosen:
         raise click.ClickException("no enabled mailboxes to poll")
+    # Ids, counts and states only: no component logs names, form contents or e-mail bodies.
+    logging.basicConfig(level=logging.WARNING if once else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     with service(obj.settings) as pipeline:
         if not once:
             run_forever(chosen, pipeline)

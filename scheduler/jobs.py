@@ -66,6 +66,8 @@ def poll(job: MailboxJob, pipeline: Pipeline) -> PollResult:
         finally:
             source.close()
         job.failures = 0
+        log.info("mailbox %s: %d new, %d forms, %d duplicate, %d unreadable, %d without a form", job.name,
+                 summary.new, summary.forms, summary.duplicate, summary.unreadable, summary.no_form)
         return PollResult(summary)
     except TransientSourceError as exc:
         return _failed(job, f"the mail server is unavailable ({exc})")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -145,8 +146,11 @@ def test_kicked_session_is_transient(dovecot: Dovecot, imap_user: ImapUser, sour
     imap_user.append(message(1))
     source.open_folder("INBOX")
     dovecot.kick(imap_user.name)
+    deadline = time.monotonic() + 10  # the kick closes the session asynchronously
     with pytest.raises(TransientSourceError):
-        source.uids()
+        while time.monotonic() < deadline:
+            source.uids()
+            time.sleep(0.05)
 
 
 def test_server_restart_is_transient_then_recovers(dovecot: Dovecot, imap_user: ImapUser, source: ImapSource) -> None:
