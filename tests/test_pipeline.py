@@ -96,23 +96,31 @@ def test_mail_is_never_marked_seen_before_it_is_filed(imap_user, pipeline):
     assert [i["state"] for i in exported(pipeline)] == ["filed"]
 
 
-def _crash_after_commit(database_url: str, blobs: Path, account) -> None:
-    """In a child: file the mail, then die before the post-action (as a power cut would)."""
-    engine = make_engine(database_url)
-    pipe = Pipeline(sessions=session_factory(engine), blobs=BlobStore(blobs),
-                    parse=lambda data, name: __import__("parsers.parse").parse.parse_document(data, name, PARSER),
+def _doomed_pass(database_url: str, blobs: Path, account, die_at: str) -> None:
+    """In a child: run a pass that dies (as a power cut would) while parsing or just after filing."""
+    from parsers.parse import parse_document
+
+    def parse(data: bytes, name: str) -> dict:
+        return os._exit(18) if die_at == "parse" else parse_document(data, name, PARSER)
+
+    if die_at == "post_action":
+        Pipeline._post_action = lambda *a, **k: os._exit(17)  # type: ignore[method-assign]
+    pipe = Pipeline(sessions=session_factory(make_engine(database_url)), blobs=BlobStore(blobs), parse=parse,
                     limits=MailLimits(), holder="doomed")
-    Pipeline._post_action = lambda *a, **k: os._exit(17)  # type: ignore[method-assign]
     pipe.run_pass(ImapSource(account), FolderPlan(mailbox="partners"))
+
+
+def _kill_a_pass(user, database_url: str, tmp_path: Path, die_at: str) -> int | None:
+    child = multiprocessing.get_context("fork").Process(
+        target=_doomed_pass, args=(database_url, tmp_path / "blobs", user.account(), die_at))
+    child.start()
+    child.join(120)
+    return child.exitcode
 
 
 def test_crash_between_commit_and_move_files_nothing_twice(imap_user, pipeline, database_url, tmp_path):
     imap_user.append(ms.email_with_forms([FORM], message_id="<crash@school.sch.uk>"))
-    child = multiprocessing.get_context("fork").Process(
-        target=_crash_after_commit, args=(database_url, tmp_path / "blobs", imap_user.account()))
-    child.start()
-    child.join(120)
-    assert child.exitcode == 17
+    assert _kill_a_pass(imap_user, database_url, tmp_path, "post_action") == 17
     assert len(uids_in(imap_user, "INBOX")) == 1  # filed but not moved
     assert [i["state"] for i in exported(pipeline)] == ["filed"]
     again = poll(job(imap_user), pipeline)
@@ -123,21 +131,9 @@ def test_crash_between_commit_and_move_files_nothing_twice(imap_user, pipeline, 
     assert len(uids_in(imap_user, "CPI.Processed")) == 1
 
 
-def _crash_while_parsing(database_url: str, blobs: Path, account) -> None:
-    """In a child: claim the mail, then die while parsing it."""
-    engine = make_engine(database_url)
-    pipe = Pipeline(sessions=session_factory(engine), blobs=BlobStore(blobs),
-                    parse=lambda data, name: os._exit(18), limits=MailLimits(), holder="doomed")
-    pipe.run_pass(ImapSource(account), FolderPlan(mailbox="partners"))
-
-
 def test_crash_before_filing_takes_the_mail_again(imap_user, pipeline, database_url, tmp_path):
     imap_user.append(ms.email_with_forms([FORM], message_id="<crash2@school.sch.uk>"))
-    child = multiprocessing.get_context("fork").Process(
-        target=_crash_while_parsing, args=(database_url, tmp_path / "blobs", imap_user.account()))
-    child.start()
-    child.join(120)
-    assert child.exitcode == 18
+    assert _kill_a_pass(imap_user, database_url, tmp_path, "parse") == 18
     assert exported(pipeline) == []
     again = poll(job(imap_user), pipeline)
     assert again.summary.new == 1 and again.summary.forms == 1
