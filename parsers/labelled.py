@@ -121,21 +121,40 @@ class LabelledReader:
         for w in a.words:
             li = layout.line_of[w]
             label_x1[li] = max(label_x1.get(li, -math.inf), layout.words[w].x1)
+        label_segments = {layout.segment_of[w] for w in a.words}
+        column: float | None = None  # where the answer's column starts, when it sits beside the label
         lines: list[list[int]] = []
         for li in range(first, len(layout.lines)):
             line = layout.lines[li]
             if layout.words[line[0]].top >= below - 1 and li not in label_x1:
                 break
             left = label_x1[li] - 1 if li in label_x1 else a.x0 - 3 * self.tol
+            if column is not None:
+                left = max(left, column - self.tol)
             picked = [
                 w for w in line
                 if w not in self.anchor_words and layout.words[w].x0 >= left and layout.words[w].x0 < right
                 and layout.words[w].top < below - 1
                 and (x_range is None or x_range[0] <= layout.words[w].x0 < x_range[1])
             ]
+            if li in label_x1:
+                picked = self._without_hint(picked, label_segments)
+            if li == first and picked and not any(layout.segment_of[w] in label_segments for w in picked):
+                column = layout.words[picked[0]].x0  # a label cell and an answer cell beside it
             if picked:
                 lines.append(picked)
         return lines
+
+    def _without_hint(self, words: list[int], label_segments: set[int]) -> list[int]:
+        """Drop a bracketed note printed right after a label, e.g. `Date of birth (dd/mm/yyyy)`."""
+        layout = self.layout
+        own = [w for w in words if layout.segment_of[w] in label_segments]
+        if not own or not layout.words[own[0]].text.startswith("("):
+            return words
+        for n, w in enumerate(own):
+            if layout.words[w].text.rstrip(":").endswith(")"):
+                return [x for x in words if x not in own[: n + 1]]
+        return words
 
     def text_of(self, lines: list[list[int]]) -> str | None:
         """Region words as text: wrapped lines joined, paragraph breaks kept.

@@ -37,3 +37,41 @@ def test_a_covering_letter_quoting_a_label_does_not_take_its_answer():
     assert record["form_version"] == "v2"
     assert record["submitter"]["name"] == "Sam Carter"
     assert record["submitter"]["organisation"] == "Northam Youth Project"
+
+
+def _docx_table(rows: list[tuple[list[str], str]]) -> bytes:
+    """A CPI-like DOCX: the title, then a label-cell / answer-cell table; label cells may hold notes."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Community Partnership Information (CPI) Form")
+    document.sections[0].footer.paragraphs[0].text = "CPI Form v2.0 – June 2020"
+    table = document.add_table(rows=0, cols=2)
+    for label_paragraphs, answer in rows:
+        cells = table.add_row().cells
+        cells[0].text = label_paragraphs[0]
+        for extra in label_paragraphs[1:]:
+            cells[0].add_paragraph(extra)
+        cells[1].text = answer
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def test_notes_printed_in_a_label_cell_are_not_the_answer():
+    rows = [([label], value) for label, value in SECTION_1]
+    rows += [(["Subject 1"], ""), (["Surname"], "O'Neill"), (["Forename(s)"], "Aoife"),
+             (["Date of birth (dd/mm/yyyy)", "if known"], "01/02/2009"),
+             (["Postcode", "(the home address)"], "so14 7du")]
+    record = parse_document(_docx_table(rows), "notes.docx", ParserConfig())
+    subject = record["subjects"][0]
+    assert subject["date_of_birth"] == "2009-02-01"
+    assert subject["postcode"] == "SO14 7DU"
+    assert "subjects[0].date_of_birth" not in record["unreadable_fields"]
+
+
+def test_a_bracketed_note_after_a_stacked_label_is_not_the_answer():
+    form = [("Community Partnership Information (CPI) Form", ""), *SECTION_1[:-1],
+            ("Date completed (dd/mm/yyyy)", ""), ("02/03/2024", "")]
+    record = parse_document(_pdf([form]), "stacked.pdf", ParserConfig())
+    assert record["submitter"]["date_completed"] == "2024-03-02"
