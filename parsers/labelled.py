@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from .anchors import Anchor, AnchorFinder, Phrase
-from .definitions import FieldDef, FormDefinition
+from .definitions import CategoryDef, FieldDef, FormDefinition
 from .layout import Layout, is_box_glyph, mark_state
 from .normalise import fold
 
@@ -258,10 +258,7 @@ class LabelledReader:
     def _read_categories(self, found: Findings) -> None:
         d = self.definition
         labels = [(c, self._first([c.label])) for c in d.categories]
-        marks: dict[str, bool | None] = {}
-        for c, a in labels:
-            if a is not None:
-                marks[c.code] = self._mark_for(a)
+        marks = self._marks(labels)
         if any(v is not None for v in marks.values()):
             for c, a in labels:
                 if a is not None:
@@ -277,24 +274,35 @@ class LabelledReader:
                          for line in self.region(other)]
                 found.values["categories_other"] = self.text_of([line for line in lines if line])
 
-    def _mark_for(self, a: Anchor) -> bool | None:
-        """The tick beside a category label: just before it, else the nearest after it on its line."""
+    def _marks(self, labels: list[tuple[CategoryDef, Anchor | None]]) -> dict[str, bool | None]:
+        """Each category's tick, line by line: boxes printed before their labels, or after them.
+
+        On each line the first mark tells the layout; a label then takes the nearest mark on its
+        side that no other label stands between. Where a line has box glyphs, typed words
+        (`Yes`, `X`) on it are text, not marks.
+        """
         layout = self.layout
-        line = layout.lines[a.lines[0]]
-        before = [w for w in line if layout.words[w].x1 <= a.x0 + 1 and w not in self.anchor_words]
-        if before:
-            w = before[-1]
-            if a.x0 - layout.words[w].x1 < 2 * self.tol and mark_state(layout.words[w].text) is not None:
-                return mark_state(layout.words[w].text)
-        after = [w for w in line if layout.words[w].x0 >= a.x1 - 1 and w not in self.anchor_words]
-        next_label = min((b.x0 for b in self.anchors if b.lines[0] == a.lines[0] and b.x0 > a.x1), default=math.inf)
-        for w in after:
-            if layout.words[w].x0 >= next_label:
-                break
-            state = mark_state(layout.words[w].text)
-            if state is not None:
-                # A box just before the next label belongs to that label.
-                if next_label < math.inf and next_label - layout.words[w].x1 < 2 * self.tol and is_box_glyph(layout.words[w].text):
-                    break
-                return state
-        return None
+        by_line: dict[int, list[tuple[str, Anchor]]] = {}
+        for c, a in labels:
+            if a is not None:
+                by_line.setdefault(a.lines[0], []).append((c.code, a))
+        states: dict[str, bool | None] = {}
+        for li, on_line in by_line.items():
+            on_line.sort(key=lambda item: item[1].x0)
+            marks = [w for w in layout.lines[li]
+                     if w not in self.anchor_words and mark_state(layout.words[w].text) is not None]
+            if any(is_box_glyph(layout.words[w].text) for w in marks):
+                marks = [w for w in marks if is_box_glyph(layout.words[w].text)]
+            starts = sorted(b.x0 for b in self.anchors if b.lines[0] == li)
+            before = bool(marks) and layout.words[marks[0]].x1 <= on_line[0][1].x0 + 1
+            for code, a in on_line:
+                if before:
+                    previous = max((x for x in starts if x < a.x0 - 1), default=-math.inf)
+                    near = [w for w in marks if previous < layout.words[w].x0 and layout.words[w].x1 <= a.x0 + 1]
+                    pick = near[-1] if near else None
+                else:
+                    following = min((x for x in starts if x > a.x0 + 1), default=math.inf)
+                    near = [w for w in marks if a.x1 - 1 <= layout.words[w].x0 < following]
+                    pick = near[0] if near else None
+                states[code] = mark_state(layout.words[pick].text) if pick is not None else None
+        return states

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from .extraction import BOX_GLYPHS, CHECK_GLYPHS, CHECKED, UNCHECKED, Word
 from .normalise import fold
 
-_TYPED_TICKS = frozenset({"x", "✓", "✔", "yes", "y", "[x]", "(x)", "ticked", "☒", "☑"})
+_TYPED_TICKS = frozenset({"x", "✓", "✔", "√", "yes", "y", "[x]", "(x)", "ticked", "☒", "☑"})
 _TYPED_CLEAR = frozenset({"no", "n", "[ ]", "( )", "☐"})
 _NUMBERING = re.compile(r"(\d{1,2}|[a-zA-Z])[.)]?|\(?\d{1,2}\)|Section|SECTION")
 

@@ -75,3 +75,36 @@ def test_a_bracketed_note_after_a_stacked_label_is_not_the_answer():
             ("Date completed (dd/mm/yyyy)", ""), ("02/03/2024", "")]
     record = parse_document(_pdf([form]), "stacked.pdf", ParserConfig())
     assert record["submitter"]["date_completed"] == "2024-03-02"
+
+
+def _docx_rows(rows: list[list[str]]) -> bytes:
+    """A CPI-like DOCX whose table rows hold the given cells."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Community Partnership Information (CPI) Form")
+    document.sections[0].footer.paragraphs[0].text = "CPI Form v2.0 – June 2020"
+    table = document.add_table(rows=0, cols=max(len(r) for r in rows))
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row):
+            cell.text = text
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def test_ticks_typed_in_a_column_before_the_categories():
+    rows = [[label, value] for label, value in SECTION_1]
+    rows += [["3. Category of concern (tick all that apply)"], ["", "Missing, Exploited, Trafficked"],
+             ["X", "Child Sexual or Criminal Exploitation"], ["", "Drug Related Harm"],
+             ["✓", "Modern Day Slavery"], ["", "Community Cohesion"], ["√", "Organised Crime"]]
+    record = parse_document(_docx_rows(rows), "ticks-left.docx", ParserConfig())
+    assert record["categories"] == ["child_sexual_or_criminal_exploitation", "modern_day_slavery", "organised_crime"]
+
+
+def test_two_categories_a_line_with_boxes_after_their_labels():
+    rows = [[label, value] for label, value in SECTION_1]
+    rows += [["Drug Related Harm", "☐", "Modern Day Slavery", "☒"],
+             ["Community Cohesion", "☒", "Organised Crime", "☐"]]
+    record = parse_document(_docx_rows(rows), "pairs.docx", ParserConfig())
+    assert record["categories"] == ["modern_day_slavery", "community_cohesion"]
