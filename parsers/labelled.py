@@ -22,6 +22,30 @@ NEAR_LINES = 6  # lines either side within which form labels count as neighbours
 CHOICE_TYPES = frozenset({"source", "yes_no", "yes_no_unknown", "gender"})
 
 
+_TYPED_CHOICE_TICKS = frozenset({"x", "✓", "✔", "√", "[x]", "(x)"})
+
+
+def _is_choice_mark(text: str) -> bool:
+    """A box (ticked or not) or a typed tick; `Yes`/`No` are options here, not marks."""
+    return is_box_glyph(text) or text.strip().lower() in _TYPED_CHOICE_TICKS
+
+
+def _option_phrases(text: str, options: dict[str, tuple[str, ...]]) -> list[str]:
+    """`Yes No Don't know` -> ["Yes", "No", "Don't know"] when the text is only the form's options."""
+    folded = fold(text).split()
+    known = sorted({tuple(fold(w).split()) for code, ws in options.items() for w in (code, *ws)}, key=len,
+                   reverse=True)
+    phrases: list[str] = []
+    i = 0
+    while i < len(folded):
+        match = next((k for k in known if k and tuple(folded[i:i + len(k)]) == k), None)
+        if match is None:
+            return [text]  # not only options: the whole text is one answer
+        phrases.append(" ".join(match))
+        i += len(match)
+    return phrases or [text]
+
+
 def phrases_for(definitions: list[FormDefinition]) -> list[Phrase]:
     """Every label, heading, category and subject label of every version, once each."""
     phrases: dict[str, Phrase] = {}
@@ -186,27 +210,39 @@ class LabelledReader:
         value = "".join(out).strip().lstrip(":-–—").strip()
         return None if fold(value) in EMPTY_ANSWERS else value
 
-    def choice_text(self, lines: list[list[int]]) -> str | None:
-        """A choice answer: the option beside a ticked box, or the typed answer."""
-        flat = [w for line in lines for w in line]
+    def choice_text(self, lines: list[list[int]], options: dict[str, tuple[str, ...]]) -> str | None:
+        """A choice answer: the option beside a ticked box or a typed tick, or the typed answer.
+
+        Marks either precede their options (`☒ Yes ☐ No`, `X Yes No`) or follow them
+        (`Yes ☒ No ☐`, `Yes X No`); the sequence's first item tells which. Text between marks
+        is split into the form's option phrases, so a lone typed tick finds its own option.
+        """
         words = self.layout.words
-        if not any(is_box_glyph(words[w].text) for w in flat):
+        flat = [w for line in lines for w in line]
+        if not any(_is_choice_mark(words[w].text) for w in flat):
             return self.text_of(lines)
-        marks_first = is_box_glyph(words[flat[0]].text)
-        options: list[tuple[bool | None, list[str]]] = []
+        items: list[bool | None | list[str]] = []  # a mark's state, or a run of option phrases
+        run: list[str] = []
         for w in flat:
             text = words[w].text
-            if is_box_glyph(text):
-                if marks_first:
-                    options.append((mark_state(text), []))
-                elif options:
-                    options[-1] = (mark_state(text), options[-1][1])
-                    options.append((None, []))
+            if _is_choice_mark(text):
+                if run:
+                    items.append(_option_phrases(" ".join(run), options))
+                    run = []
+                items.append(mark_state(text))
             else:
-                if not options:
-                    options.append((None, []))
-                options[-1][1].append(text)
-        ticked = [" ".join(t) for state, t in options if state and t]
+                run.append(text)
+        if run:
+            items.append(_option_phrases(" ".join(run), options))
+        marks_first = not isinstance(items[0], list)
+        ticked: list[str] = []
+        for i, item in enumerate(items):
+            if item is not True:
+                continue
+            j = i + 1 if marks_first else i - 1
+            if 0 <= j < len(items) and isinstance(items[j], list) and items[j]:
+                phrases = items[j]
+                ticked.append(phrases[0] if marks_first else phrases[-1])
         return ticked[0] if len(ticked) == 1 else None
 
     # -- answers ---------------------------------------------------------------------------
@@ -224,7 +260,7 @@ class LabelledReader:
 
     def _answer(self, f: FieldDef, lines: list[list[int]]) -> str | None:
         if f.type in CHOICE_TYPES:
-            return self.choice_text(lines)
+            return self.choice_text(lines, self.definition.choices.get(f.type, {}))
         text = self.text_of(lines)
         if f.type == "email" and text is not None:
             return "".join(text.split())  # an address holds no spaces: one wrapped in a narrow cell is rejoined

@@ -108,3 +108,13 @@ def test_two_categories_a_line_with_boxes_after_their_labels():
              ["Community Cohesion", "☒", "Organised Crime", "☐"]]
     record = parse_document(_docx_rows(rows), "pairs.docx", ParserConfig())
     assert record["categories"] == ["modern_day_slavery", "community_cohesion"]
+
+
+def test_yes_no_answers_ticked_with_a_typed_x_beside_the_option():
+    rows = [[label, value] for label, value in SECTION_1]
+    rows += [["Is the person aware this information is being shared?", "Yes", "", "No", "", "Don't know", "X"],
+             ["Has a MASH referral been made?", "X", "Yes", "", "No"],
+             ["May police contact you about this information?", "Yes", "✓", "No", ""]]
+    record = parse_document(_docx_rows(rows), "typed-ticks.docx", ParserConfig())
+    assert record["consent"] == {"subject_aware": "unknown", "mash_referral_made": True,
+                                 "may_contact_submitter": True}
