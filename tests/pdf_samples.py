@@ -155,14 +155,20 @@ def cpi_text_pdf(boxes: BoxStyle = "glyph", title: str | None = FOOTER) -> bytes
     return out.getvalue()
 
 
-def cpi_fillable_pdf(filled: bool = True) -> bytes:
-    """A one-page fillable form: text fields, check boxes with on-names Yes/On/1, radio groups."""
-    out = io.BytesIO()
+def _form_page(out: io.BytesIO) -> canvas.Canvas:
+    """A canvas for a one-page form: title metadata, header and footer drawn."""
     c = canvas.Canvas(out, pagesize=A4)
     c.setTitle(FOOTER)
     c.setFont("Helvetica", 9)
     c.drawCentredString(A4[0] / 2, A4[1] - 30, HEADER)
     c.drawString(40, 25, FOOTER)
+    return c
+
+
+def cpi_fillable_pdf(filled: bool = True) -> bytes:
+    """A one-page fillable form: text fields, check boxes with on-names Yes/On/1, radio groups."""
+    out = io.BytesIO()
+    c = _form_page(out)
     form = c.acroForm
     y = A4[1] - 80
     texts = [("Your name", "submitter_name", "Priya Shah"), ("Surname", "subjects_0_surname", "O'Neill"),
@@ -529,11 +535,7 @@ def acrobat_style_form(ticked: set[str], answers: dict[str, str]) -> bytes:
     `information_source`) to the printed option selected; other groups are left unanswered.
     """
     out = io.BytesIO()
-    c = canvas.Canvas(out, pagesize=A4)
-    c.setTitle(FOOTER)
-    c.setFont("Helvetica", 9)
-    c.drawCentredString(A4[0] / 2, A4[1] - 30, HEADER)
-    c.drawString(40, 25, FOOTER)
+    c = _form_page(out)
     c.setFont("Helvetica-Bold", 14)
     c.drawString(50, A4[1] - 60, TITLE)
     y = A4[1] - 90

@@ -14,6 +14,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import docx
+from docx.document import Document
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
@@ -245,17 +246,23 @@ class _DocxForm:
         return blocks
 
 
-def write_docx(definition: FormDefinition, fill: Fill, style: str, path: Path) -> None:
-    """Write `fill` as a CPI form of `definition`'s version in `style` (one of STYLES)."""
-    if style not in STYLES:
-        raise ValueError(f"unknown DOCX style: {style}")
-    form = _DocxForm(definition, fill, style)
+def new_document(definition: FormDefinition, fill: Fill) -> Document:
+    """An empty Word document with the form's page header, and its footer and title unless lost."""
     document = docx.Document()
     section = document.sections[0]
     section.header.paragraphs[0].text = HEADER
     if fill.footer:
         section.footer.paragraphs[0].text = definition.label
         document.core_properties.title = definition.label
+    return document
+
+
+def write_docx(definition: FormDefinition, fill: Fill, style: str, path: Path) -> None:
+    """Write `fill` as a CPI form of `definition`'s version in `style` (one of STYLES)."""
+    if style not in STYLES:
+        raise ValueError(f"unknown DOCX style: {style}")
+    form = _DocxForm(definition, fill, style)
+    document = new_document(definition, fill)
     document.core_properties.author = "Partnership Intelligence Unit"
     document.core_properties.last_modified_by = "Partner"
     body = document.element.body

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-import docx
 from docx.document import Document
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph
@@ -41,6 +40,7 @@ from parsers.definitions import FormDefinition, load_definitions
 
 from . import office
 from .data import FILLS, Fill
+from .docx_forms import new_document
 from .expected import expected_record
 from .generate import CURRENT_VERSION, Case, _pages
 from .layout import HEADER, INTRO, Row, Section, answer_text, option_phrases, printed_label, sections
@@ -353,12 +353,7 @@ def write_glyph_boxes(definition: FormDefinition, fill: Fill, path: Path) -> Non
 
 # -- 3 and 4. DOCX -----------------------------------------------------------------------------
 def _document(definition: FormDefinition, fill: Fill) -> Document:
-    document = docx.Document()
-    section = document.sections[0]
-    section.header.paragraphs[0].text = HEADER
-    if fill.footer:
-        section.footer.paragraphs[0].text = definition.label
-        document.core_properties.title = definition.label
+    document = new_document(definition, fill)
     document.styles["Normal"].font.size = Pt(10)
     document.add_paragraph().add_run(definition.title).bold = True
     document.add_paragraph(INTRO)
