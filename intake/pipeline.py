@@ -63,10 +63,6 @@ class PassSummary:
     failed: int = 0
     post_actions: int = 0
 
-    def add(self, other: PassSummary) -> None:
-        for name in vars(self):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
 
 @dataclass
 class Pipeline:

@@ -10,8 +10,6 @@ from .risk import rules_fired
 
 Raw = str | bool | None
 
-STATUSES = ("current", "out_of_date", "unrecognised", "not_cpi", "unreadable")
-
 
 def document_info(data: bytes, filename: str, fmt: str | None, pages: int | None) -> dict[str, Any]:
     return {"filename": filename, "sha256": hashlib.sha256(data).hexdigest(), "format": fmt, "pages": pages}
