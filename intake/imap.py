@@ -1,11 +1,11 @@
-"""IMAP source (imap-tools over imaplib): read by UID, never mark seen, move or flag one message at a time."""
+"""IMAP source (imap-tools over imaplib): read by UID, never mark seen, move or flag by UID sets."""
 from __future__ import annotations
 
 import imaplib
 import re
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
@@ -17,6 +17,7 @@ from intake.sources import AuthenticationFailed, FolderMissing, SourceError, Tls
 
 _FETCH_UID = re.compile(rb"\bUID (\d+)")
 _TEMPORARY = (b"[UNAVAILABLE]", b"[INUSE]", b"[SERVERBUG]")
+UIDS_PER_COMMAND = 500
 
 
 def _lost(exc: BaseException) -> str:
@@ -60,11 +61,17 @@ def _check(result: tuple, action: str) -> list:
     return data
 
 
-def _uid_set(uids: list[str]) -> str:
+def _uid_set(uids: Sequence[str]) -> str:
     for uid in uids:
         if not uid.isdigit():
             raise ValueError("an IMAP UID is a number")
     return ",".join(uids)
+
+
+def _uid_sets(uids: Sequence[str]) -> Iterator[str]:
+    """UID sets of at most UIDS_PER_COMMAND UIDs, so a command line stays short."""
+    for i in range(0, len(uids), UIDS_PER_COMMAND):
+        yield _uid_set(uids[i:i + UIDS_PER_COMMAND])
 
 
 def _ssl_context(account: ImapAccount) -> ssl.SSLContext:
@@ -229,26 +236,29 @@ class ImapSource:
             self._client.subscribe(encode_folder(self._server_name(folder)))
         self._ensured.add(folder)
 
-    def move(self, uid: str, folder: str) -> None:
+    def move(self, uids: Sequence[str], folder: str) -> None:
         self._selected()
-        uid_set = _uid_set([uid])
+        if not uids:
+            return
         self._ensure_folder(folder)
         target = encode_folder(self._server_name(folder))
-        action = f"moving a message to {folder!r}"
+        action = f"moving {len(uids)} messages to {folder!r}"
         with _mapped(action):
-            if "MOVE" in self._caps:
-                _check(self._client.uid("MOVE", uid_set, target), action)
-                return
-            _check(self._client.uid("COPY", uid_set, target), action)
-            _check(self._client.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Deleted)"), action)
-            if "UIDPLUS" in self._caps:
-                _check(self._client.uid("EXPUNGE", uid_set), action)
+            for uid_set in _uid_sets(uids):
+                if "MOVE" in self._caps:
+                    _check(self._client.uid("MOVE", uid_set, target), action)
+                    continue
+                _check(self._client.uid("COPY", uid_set, target), action)
+                _check(self._client.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Deleted)"), action)
+                if "UIDPLUS" in self._caps:
+                    _check(self._client.uid("EXPUNGE", uid_set), action)
 
-    def flag_seen(self, uid: str) -> None:
+    def flag_seen(self, uids: Sequence[str]) -> None:
         self._selected()
-        action = "marking a message seen"
+        action = f"marking {len(uids)} messages seen"
         with _mapped(action):
-            _check(self._client.uid("STORE", _uid_set([uid]), "+FLAGS.SILENT", r"(\Seen)"), action)
+            for uid_set in _uid_sets(uids):
+                _check(self._client.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Seen)"), action)
 
     def close(self) -> None:
         """Log out (never CLOSE: that would expunge) and drop the socket; errors are ignored."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import mailbox
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from intake.config import MaildirAccount
@@ -135,14 +135,13 @@ class MaildirSource:
             except FileNotFoundError:
                 continue
 
-    def _locate(self, uid: str) -> Path | None:
-        _check_key(uid)
-        return self._files().get(uid)
-
-    def move(self, uid: str, folder: str) -> None:
+    def move(self, uids: Sequence[str], folder: str) -> None:
         """Like IMAP's UID MOVE, a message no longer in the folder is no error."""
-        source = self._locate(uid)
-        if source is None:
+        for uid in uids:
+            _check_key(uid)
+        files = self._files()
+        sources = [files[uid] for uid in uids if uid in files]
+        if not sources:
             return
         try:
             target = self._folder_path(folder)
@@ -152,14 +151,23 @@ class MaildirSource:
                 target = self._path / ("." + name)
             if self._open is not None and target == self._open[1]:
                 return
-            os.rename(source, target / source.parent.name / source.name)
+            for source in sources:
+                try:
+                    os.rename(source, target / source.parent.name / source.name)
+                except FileNotFoundError:
+                    continue  # moved away meanwhile
         except OSError as exc:
-            raise SourceError(f"moving a message to {folder!r} failed ({exc.strerror})") from None
+            raise SourceError(f"moving messages to {folder!r} failed ({exc.strerror})") from None
 
-    def flag_seen(self, uid: str) -> None:
-        source = self._locate(uid)
-        if source is None:
-            return
+    def flag_seen(self, uids: Sequence[str]) -> None:
+        for uid in uids:
+            _check_key(uid)
+        files = self._files()
+        for uid in uids:
+            if uid in files:
+                self._flag_seen(files[uid])
+
+    def _flag_seen(self, source: Path) -> None:
         name = source.name
         info = name.split(mailbox.Maildir.colon, 1)[1] if mailbox.Maildir.colon in name else ""
         flags = info[2:] if info.startswith("2,") else ""

@@ -12,12 +12,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from parsers.record import empty_record, failure_record
 from storage import repository
 from storage.blobs import BlobStore
-from storage.models import Attachment, Email, Item
+from storage.models import Email, Item
 
 from .message import NOT_A_FORM, Attachment as MailAttachment, IncomingMessage, MailLimits, read_message
 from .sender import sender_mismatch
@@ -34,6 +33,7 @@ from .sources import Source
 log = logging.getLogger(__name__)
 
 Parse = Callable[[bytes, str], dict[str, Any]]
+T = TypeVar("T")
 DONE_BATCH = 25  # post-actions recorded per transaction
 NEEDS_A_PERSON = frozenset({"unreadable", "not_cpi", "unrecognised"})
 
@@ -77,11 +77,11 @@ class Pipeline:
     # Progress: called with the number of e-mails a pass will take, then once per e-mail done.
     on_start: Callable[[int], None] | None = None
     on_message: Callable[[], None] | None = None
-    # E-mails in hand at once: each is claimed, stored and checked for duplicates in order, its
-    # forms go to the parser at once, and it is filed (in order) when they are parsed, so the
-    # parser pool stays busy while earlier e-mails are filed. 1: one e-mail at a time. Use at
-    # least the parser pool's worker count.
-    parallel: int = 4
+    # E-mails in hand at once: their forms are parsed side by side while others are read and
+    # filed, and each is filed as soon as its own forms are parsed (those ready together in one
+    # transaction), so a slow form holds up only its own e-mail. 1: one e-mail at a time. Use a
+    # few times the parser pool's worker count.
+    parallel: int = 8
     _done: list[tuple[int, str]] = field(default_factory=list, init=False, repr=False)
 
     def run_pass(self, source: Source, plan: FolderPlan) -> PassSummary:
@@ -102,94 +102,113 @@ class Pipeline:
         todo = [uid for uid in present if uid not in done]
         if self.on_start:
             self.on_start(len(todo))
-        in_hand: deque[_InHand] = deque()
-        parsing = ThreadPoolExecutor(max_workers=max(1, self.parallel), thread_name_prefix="cpi-intake-parse")
+        width = max(1, self.parallel)
+        in_hand: list[_InHand] = []
+        parsing = ThreadPoolExecutor(max_workers=width, thread_name_prefix="cpi-intake-parse")
         try:
             for batch in _chunks(todo, plan.batch_size):
                 if self.stop.is_set():
                     break
-                for uid, raw in source.fetch(batch):
-                    if self.stop.is_set():
+                fetched = list(source.fetch(batch))
+                with self.sessions() as s:
+                    claimed = repository.claim(s, plan.mailbox, plan.folder, uidvalidity,
+                                               [uid for uid, _ in fetched], self.holder, plan.claim_ttl)
+                    s.commit()
+                for group in _chunks(fetched, width):
+                    if self.stop.is_set():  # claims not taken yet are released by the next pass
                         break
-                    taken = self._take(source, plan, uidvalidity, uid, raw, summary, parsing, in_hand)
-                    if taken is None:
-                        self._progress()
-                        continue
-                    in_hand.append(taken)
-                    while len(in_hand) >= max(1, self.parallel):
-                        self._file(source, plan, in_hand.popleft(), summary)
+                    self._take(group, claimed, parsing, in_hand)
+                    while len(in_hand) >= width:
+                        self._file_ready(source, plan, in_hand, summary)
             while in_hand:  # the e-mails in hand are finished, stop or not
-                self._file(source, plan, in_hand.popleft(), summary)
+                self._file_ready(source, plan, in_hand, summary)
             self._record_done()
         finally:  # on a fault the e-mails still in hand stay claimed and are taken again later
             parsing.shutdown(wait=True, cancel_futures=True)
             self._done.clear()  # unrecorded moves are found again next pass
         return summary
 
-    # -- one e-mail ------------------------------------------------------------------------
-    def _progress(self) -> None:
+    # -- taking and filing e-mails ---------------------------------------------------------
+    def _progress(self, count: int = 1) -> None:
         if self.on_message:
-            self.on_message()
+            for _ in range(count):
+                self.on_message()
 
-    def _take(self, source: Source, plan: FolderPlan, uidvalidity: int, uid: str, raw: bytes,
-              summary: PassSummary, parsing: ThreadPoolExecutor, in_hand: deque[_InHand]) -> _InHand | None:
-        """Claim, store and check one e-mail, and start parsing its forms; None if it is not ours to take."""
+    def _take(self, group: list[tuple[str, bytes]], claimed: dict[str, int], parsing: ThreadPoolExecutor,
+              in_hand: list[_InHand]) -> None:
+        """Read and store the claimed e-mails of `group`, then start parsing the forms of each
+        that is not the same as one filed or in hand (it will be filed as its duplicate)."""
+        taken = []
+        for uid, raw in group:
+            email_id = claimed.get(uid)
+            if email_id is None:  # filed already, or another holder has it
+                self._progress()
+                continue
+            message = read_message(raw, self.limits)
+            raw_sha = self.blobs.put(raw)
+            kept = [(a, self.blobs.put(a.data) if a.data else None) for a in message.attachments]
+            taken.append(_InHand(uid, email_id, message, raw_sha, kept,
+                                 _content_key(message, raw_sha, [sha for _, sha in kept])))
+        if not taken:
+            return
         with self.sessions() as s:
-            email = repository.claim(s, plan.mailbox, plan.folder, uidvalidity, uid, self.holder, plan.claim_ttl)
-            s.commit()
-            if email is None:
-                return None
-            email_id = email.id
-        message = read_message(raw, self.limits)
-        raw_sha = self.blobs.put(raw)
-        kept = [(a, self.blobs.put(a.data) if a.data else None) for a in message.attachments]
-        content_key = _content_key(message, raw_sha, [sha for _, sha in kept])
-        while any(h.content_key == content_key for h in in_hand):  # the same e-mail twice: file the first first
-            self._file(source, plan, in_hand.popleft(), summary)
-        with self.sessions() as s:
-            original = repository.find_duplicate(s, content_key, email_id)
-            original_id = original.id if original is not None else None
-        forms = [(a, sha) for a, sha in kept if a.rejected != NOT_A_FORM]
-        parses = [] if original_id else [parsing.submit(self._parse, a) for a, _ in forms]
-        return _InHand(uid, email_id, message, raw_sha, kept, forms, content_key, original_id, parses)
+            filed = repository.originals(s, [t.content_key for t in taken])
+        holding = {h.content_key: h for h in in_hand}
+        for t in taken:
+            t.original = holding.get(t.content_key)
+            if t.original is None and t.content_key not in filed:
+                t.parses = [parsing.submit(self._parse, a) for a, _ in t.forms]
+                holding[t.content_key] = t
+            in_hand.append(t)
 
-    def _file(self, source: Source, plan: FolderPlan, taken: _InHand, summary: PassSummary) -> None:
-        """File an e-mail in hand once its forms are parsed, commit, then do its post-action."""
-        uid, email_id, message, raw_sha = taken.uid, taken.email_id, taken.message, taken.raw_sha
-        kept, forms, content_key, original_id = taken.kept, taken.forms, taken.content_key, taken.original_id
-        records = [parse.result() for parse in taken.parses]
-        for record in records:
-            if sender_mismatch(message.sender, record):
-                record["flags"] = sorted({*record["flags"], "sender_mismatch"})
-        state, target = _outcome(message, records, original_id, plan)
+    def _file_ready(self, source: Source, plan: FolderPlan, in_hand: list[_InHand], summary: PassSummary) -> None:
+        """Wait until at least one e-mail in hand is ready, then file every ready one."""
+        ready = [h for h in in_hand if h.ready()]
+        while not ready:
+            wait([f for h in in_hand for f in h.parses if not f.done()], return_when=FIRST_COMPLETED)
+            ready = [h for h in in_hand if h.ready()]
+        self._file(source, plan, ready, summary)
+        for h in ready:
+            in_hand.remove(h)
+
+    def _file(self, source: Source, plan: FolderPlan, group: list[_InHand], summary: PassSummary) -> None:
+        """File e-mails whose forms are parsed in one transaction, commit, then do their post-actions."""
+        moves = []
         with self.sessions() as s:
-            email = s.get(Email, email_id)
-            assert email is not None
-            email.message_id = message.message_id
-            email.sender = message.sender
-            email.subject = message.subject
-            email.received_at = message.date or datetime.now(UTC)
-            email.raw_sha256 = raw_sha
-            email.content_key = content_key
-            email.state = state
-            email.duplicate_of = original_id
-            email.post_action = "pending"
-            email.post_action_target = target
-            rows = {id(a): _attachment_row(email_id, a, sha) for a, sha in kept}
-            s.add_all(rows.values())
-            s.flush()
-            form_rows = [rows[id(a)] for a, _ in forms]
-            repository.file_items(s, email, _items(s, message, records, form_rows, original_id, state))
-            repository.log_event(s, "intake", "filed", email_id=email_id, state=state, forms=len(records),
-                                 attachments=len(kept), raw_sha256=raw_sha)
+            found = repository.originals(s, [e.content_key for e in group])
+            now = datetime.now(UTC)
+            attachment_ids = iter(repository.add_attachments(s, [
+                _attachment_row(e.email_id, a, sha) for e in group for a, sha in e.kept]))
+            for e in group:
+                original_id = found.get(e.content_key)
+                records = [] if original_id is not None else [parse.result() for parse in e.parses]
+                for record in records:
+                    if sender_mismatch(e.message.sender, record):
+                        record["flags"] = sorted({*record["flags"], "sender_mismatch"})
+                state, target = _outcome(e.message, records, original_id, plan)
+                received_at = e.message.date or now
+                ids = {id(a): next(attachment_ids) for a, _ in e.kept}
+                s.execute(update(Email), [dict(
+                    id=e.email_id, message_id=e.message.message_id, sender=e.message.sender,
+                    subject=e.message.subject, received_at=received_at, raw_sha256=e.raw_sha,
+                    content_key=e.content_key, state=state, duplicate_of=original_id, post_action="pending",
+                    post_action_target=target, updated_at=now)])
+                form_ids = [ids[id(a)] for a, _ in e.forms]
+                repository.file_items(s, e.email_id, received_at,
+                                      _items(s, e.message, records, form_ids, original_id, state), now=now)
+                repository.log_event(s, "intake", "filed", email_id=e.email_id, state=state, forms=len(records),
+                                     attachments=len(e.kept), raw_sha256=e.raw_sha)
+                moves.append((e.email_id, e.uid, target))
+                summary.new += state != "duplicate"
+                summary.duplicate += state == "duplicate"
+                summary.unreadable += state == "unreadable"
+                summary.no_form += state == "no_form"
+                summary.forms += sum(1 for r in records if r["status"] not in NEEDS_A_PERSON)
             s.commit()
-        summary.new += state != "duplicate"
-        summary.duplicate += state == "duplicate"
-        summary.unreadable += state == "unreadable"
-        summary.no_form += state == "no_form"
-        summary.forms += sum(1 for r in records if r["status"] not in NEEDS_A_PERSON)
-        self._post_action(source, plan, email_id, uid, target, summary)
-        self._progress()
+        for e in group:
+            e.filed = True
+        self._post_actions(source, plan, moves, summary)
+        self._progress(len(group))
 
     def _parse(self, attachment: MailAttachment) -> dict[str, Any]:
         """The form's record; an attachment refused before parsing is filed unreadable with its reason."""
@@ -198,18 +217,24 @@ class Pipeline:
         return self.parse(attachment.data, attachment.filename)
 
     # -- post-actions ----------------------------------------------------------------------
-    def _post_action(self, source: Source, plan: FolderPlan, email_id: int, uid: str, target: str,
-                     summary: PassSummary) -> None:
-        """Move (or flag) a filed e-mail; recorded in batches, since a lost record only means a re-check."""
-        folder = plan.processed_folder if target == "processed" else plan.review_folder
-        if folder:
-            source.move(uid, folder)
-        else:
-            source.flag_seen(uid)
-        self._done.append((email_id, "post_action_done"))
+    def _post_actions(self, source: Source, plan: FolderPlan, filed: list[tuple[int, str, str]],
+                      summary: PassSummary) -> None:
+        """Move (or flag) filed e-mails, one command per target folder; recorded in batches, since a
+        lost record only means a re-check."""
+        by_folder: dict[str | None, list[tuple[int, str]]] = {}
+        for email_id, uid, target in filed:
+            folder = plan.processed_folder if target == "processed" else plan.review_folder
+            by_folder.setdefault(folder, []).append((email_id, uid))
+        for folder, emails in by_folder.items():
+            uids = [uid for _, uid in emails]
+            if folder:
+                source.move(uids, folder)
+            else:
+                source.flag_seen(uids)
+            self._done.extend((email_id, "post_action_done") for email_id, _ in emails)
+            summary.post_actions += len(emails)
         if len(self._done) >= DONE_BATCH:
             self._record_done()
-        summary.post_actions += 1
 
     def _record_done(self) -> None:
         """Mark the post-actions done so far. If this is lost, the next pass finds the mail gone
@@ -227,17 +252,18 @@ class Pipeline:
     def _finish_post_actions(self, source: Source, plan: FolderPlan, uidvalidity: int, present: set[str],
                              summary: PassSummary) -> None:
         with self.sessions() as s:
-            pending = [(e.id, e.uid, e.post_action_target) for e in repository.pending_post_actions(s, plan.mailbox)
+            pending = [(e.id, e.uid, e.post_action_target or "review")
+                       for e in repository.pending_post_actions(s, plan.mailbox)
                        if e.folder == plan.folder and e.uidvalidity == uidvalidity]
-        for email_id, uid, target in pending:
-            if uid in present:
-                self._post_action(source, plan, email_id, uid, target or "review", summary)
-            else:  # already moved by hand or by an earlier try that lost its answer
-                self._done.append((email_id, "post_action_gone"))
+        # Those gone were moved by hand or by an earlier try that lost its answer.
+        self._done.extend((email_id, "post_action_gone") for email_id, uid, _ in pending if uid not in present)
+        still_here = [p for p in pending if p[1] in present]
+        if still_here:
+            self._post_actions(source, plan, still_here, summary)
         self._record_done()
 
 
-@dataclass
+@dataclass(eq=False)
 class _InHand:
     """An e-mail claimed and stored whose forms are being parsed."""
 
@@ -246,10 +272,18 @@ class _InHand:
     message: IncomingMessage
     raw_sha: str
     kept: list[tuple[MailAttachment, str | None]]
-    forms: list[tuple[MailAttachment, str | None]]
     content_key: str
-    original_id: int | None
-    parses: list[Future[dict[str, Any]]]
+    parses: list[Future[dict[str, Any]]] = field(default_factory=list)
+    original: _InHand | None = None  # an earlier e-mail in hand with the same content: filed first
+    filed: bool = False
+
+    @property
+    def forms(self) -> list[tuple[MailAttachment, str | None]]:
+        return [(a, sha) for a, sha in self.kept if a.rejected != NOT_A_FORM]
+
+    def ready(self) -> bool:
+        """Whether it can be filed now: its forms are parsed, and the e-mail it repeats is filed."""
+        return all(f.done() for f in self.parses) and (self.original is None or self.original.filed)
 
 
 def _content_key(message: IncomingMessage, raw_sha: str, attachment_shas: list[str | None]) -> str:
@@ -277,13 +311,13 @@ def _outcome(message: IncomingMessage, records: list[dict[str, Any]], original_i
     return "filed", "review" if needs_person else "processed"
 
 
-def _attachment_row(email_id: int, a: MailAttachment, sha: str | None) -> Attachment:
-    return Attachment(email_id=email_id, filename=a.filename, sha256=sha or "",
-                      size=a.size if a.size is not None else len(a.data), content_type=a.content_type,
-                      path_in_message=a.path_in_message)
+def _attachment_row(email_id: int, a: MailAttachment, sha: str | None) -> dict[str, Any]:
+    return dict(email_id=email_id, filename=a.filename, sha256=sha or "",
+                size=a.size if a.size is not None else len(a.data), content_type=a.content_type,
+                path_in_message=a.path_in_message)
 
 
-def _items(session: Session, message: IncomingMessage, records: list[dict[str, Any]], rows: list[Attachment],
+def _items(session: Session, message: IncomingMessage, records: list[dict[str, Any]], form_ids: list[int],
            original_id: int | None, state: str) -> list[repository.NewItem]:
     """What handlers see: one item per form, or one for the whole e-mail."""
     if state == "duplicate":
@@ -296,8 +330,8 @@ def _items(session: Session, message: IncomingMessage, records: list[dict[str, A
     if not records:  # the e-mail itself could not be read
         record = _email_record(message.rejected or "the e-mail could not be read", message.body_text)
         return [repository.NewItem(attachment_id=None, state="unreadable", record=record)]
-    return [repository.NewItem(attachment_id=row.id, state="unreadable" if r["status"] == "unreadable" else "filed",
-                               record=r) for r, row in zip(records, rows)]
+    return [repository.NewItem(attachment_id=form_id, state="unreadable" if r["status"] == "unreadable" else "filed",
+                               record=r) for r, form_id in zip(records, form_ids)]
 
 
 def _email_record(reason: str, body_text: str | None) -> dict[str, Any]:
@@ -307,6 +341,6 @@ def _email_record(reason: str, body_text: str | None) -> dict[str, Any]:
     return record
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]

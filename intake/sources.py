@@ -5,7 +5,7 @@ contain a password, a message's content or a sender's name.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 
@@ -48,12 +48,12 @@ class Source(Protocol):
         """(uid, raw message) for each UID still present; never marks a message seen."""
         ...
 
-    def move(self, uid: str, folder: str) -> None:
-        """Move one message to `folder`, creating the folder when missing."""
+    def move(self, uids: Sequence[str], folder: str) -> None:
+        """Move messages to `folder`, creating the folder when missing; one gone already is no error."""
         ...
 
-    def flag_seen(self, uid: str) -> None:
-        """Mark one message seen."""
+    def flag_seen(self, uids: Sequence[str]) -> None:
+        """Mark messages seen."""
         ...
 
     def close(self) -> None:

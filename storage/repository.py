@@ -1,15 +1,17 @@
 """What the rest of the service does with the database; callers own the transaction and commit."""
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import FINAL_STATES, Email, Event, Item, Lease, MailboxFolder, ReferenceCounter, utcnow
+from storage.models import FINAL_STATES, Attachment, Email, Event, Item, Lease, MailboxFolder, ReferenceCounter, utcnow
 
 ORIGINAL_STATES = tuple(s for s in FINAL_STATES if s != "duplicate")
 
@@ -25,39 +27,40 @@ class NewItem:
 
 
 def claim(
-    session: Session, mailbox: str, folder: str, uidvalidity: int, uid: str, holder: str, ttl: timedelta
-) -> Email | None:
-    """Claim one message for `holder` until now + `ttl`; None if it is filed or someone holds it.
+    session: Session, mailbox: str, folder: str, uidvalidity: int, uids: Sequence[str], holder: str,
+    ttl: timedelta,
+) -> dict[str, int]:
+    """Claim messages for `holder` until now + `ttl`: uid -> e-mail id of each one taken.
 
-    A claim whose time ran out (its holder crashed, or a retry fell due) is taken again, attempts + 1.
+    A message already filed, or claimed by someone whose claim still runs, is left out. A claim
+    whose time ran out (its holder crashed, or a retry fell due) is taken again, attempts + 1.
     """
+    if not uids:
+        return {}
     now = utcnow()
-    email = Email(
-        mailbox=mailbox, folder=folder, uidvalidity=uidvalidity, uid=uid, state="claimed",
-        claimed_by=holder, claim_expires_at=now + ttl, attempts=1, post_action="none",
-    )
-    try:
-        with session.begin_nested():
-            session.add(email)
-    except IntegrityError:
-        pass
-    else:
-        return email
-    taken = session.execute(
-        update(Email)
-        .where(
-            Email.mailbox == mailbox, Email.folder == folder,
-            Email.uidvalidity == uidvalidity, Email.uid == uid,
-            Email.state == "claimed", Email.claim_expires_at <= now,
-            or_(Email.next_attempt_at.is_(None), Email.next_attempt_at <= now),
-        )
-        .values(claimed_by=holder, claim_expires_at=now + ttl, attempts=Email.attempts + 1, updated_at=now)
-        .returning(Email.id)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if taken is None:
-        return None
-    return session.get(Email, taken, populate_existing=True)
+    rows = [dict(mailbox=mailbox, folder=folder, uidvalidity=uidvalidity, uid=uid, state="claimed",
+                 claimed_by=holder, claim_expires_at=now + ttl, attempts=1, post_action="none",
+                 created_at=now, updated_at=now) for uid in dict.fromkeys(uids)]
+    insert_new = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(Email)
+    new = session.execute(
+        insert_new.on_conflict_do_nothing(index_elements=["mailbox", "folder", "uidvalidity", "uid"])
+        .returning(Email.uid, Email.id), rows)
+    taken: dict[str, int] = {uid: email_id for uid, email_id in new}
+    rest = [row["uid"] for row in rows if row["uid"] not in taken]
+    if rest:
+        taken |= {uid: email_id for uid, email_id in session.execute(
+            update(Email)
+            .where(
+                Email.mailbox == mailbox, Email.folder == folder,
+                Email.uidvalidity == uidvalidity, Email.uid.in_(rest),
+                Email.state == "claimed", Email.claim_expires_at <= now,
+                or_(Email.next_attempt_at.is_(None), Email.next_attempt_at <= now),
+            )
+            .values(claimed_by=holder, claim_expires_at=now + ttl, attempts=Email.attempts + 1, updated_at=now)
+            .returning(Email.uid, Email.id)
+            .execution_options(synchronize_session=False)
+        )}
+    return taken
 
 
 def expire_claims(session: Session, mailbox: str) -> int:
@@ -104,18 +107,27 @@ def settled_uids(session: Session, mailbox: str, folder: str, uidvalidity: int) 
     ))
 
 
-def find_duplicate(session: Session, content_key: str, exclude_email_id: int) -> Email | None:
-    """The first other e-mail with this content key that was filed (in any state but duplicate)."""
-    return session.scalars(
-        select(Email)
-        .where(Email.content_key == content_key, Email.id != exclude_email_id, Email.state.in_(ORIGINAL_STATES))
-        .order_by(Email.id)
-        .limit(1)
-    ).first()
+def originals(session: Session, content_keys: Collection[str]) -> dict[str, int]:
+    """For each content key, the first e-mail filed with it (in any state but duplicate): key -> e-mail id."""
+    if not content_keys:
+        return {}
+    return {key: email_id for key, email_id in session.execute(
+        select(Email.content_key, func.min(Email.id))
+        .where(Email.content_key.in_(set(content_keys)), Email.state.in_(ORIGINAL_STATES))
+        .group_by(Email.content_key)
+    )}
 
 
-def file_items(session: Session, email: Email, items: list[NewItem], *, now: datetime | None = None) -> list[Item]:
-    """Add `items` for `email`, each with the next reference of the year (`CPI-2026-000001`).
+def add_attachments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Add attachment rows (column -> value); their ids, in the same order."""
+    if not rows:
+        return []
+    return list(session.scalars(insert(Attachment).returning(Attachment.id, sort_by_parameter_order=True), rows))
+
+
+def file_items(session: Session, email_id: int, received_at: datetime | None, items: list[NewItem], *,
+               now: datetime | None = None) -> list[Item]:
+    """Add `items` for an e-mail, each with the next reference of the year (`CPI-2026-000001`).
 
     The e-mail's own state and post-action are left to the caller.
     """
@@ -130,12 +142,12 @@ def file_items(session: Session, email: Email, items: list[NewItem], *, now: dat
     for number, new in enumerate(items, start=first):
         record = new.record
         filed.append(Item(
-            email_id=email.id, attachment_id=new.attachment_id,
+            email_id=email_id, attachment_id=new.attachment_id,
             reference=f"CPI-{now.year}-{number:06d}", state=new.state,
             status=record.get("status"), form_version=record.get("form_version"),
             flags=_joined(record.get("flags")), categories=_joined(record.get("categories")),
             organisation=(record.get("submitter") or {}).get("organisation"),
-            received_at=email.received_at or now, record=record,
+            received_at=received_at or now, record=record,
             duplicate_of_item=new.duplicate_of_item, created_at=now,
         ))
     session.add_all(filed)

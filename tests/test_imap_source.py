@@ -60,15 +60,33 @@ def test_move_creates_a_nested_folder_with_the_server_delimiter(imap_user: ImapU
         imap_user.append(message(n))
     source.open_folder("INBOX")
     first, second = source.uids()
-    source.move(first, "CPI/Needs a person")
+    source.move([first], "CPI/Needs a person")
     assert "CPI/Needs a person" in source.folders()
     assert source.uids() == [second]
     assert len(flags(imap_user, "CPI.Needs a person")) == 1
-    source.move(second, "CPI/Needs a person")  # the folder exists now
+    source.move([second], "CPI/Needs a person")  # the folder exists now
     assert source.uids() == []
-    source.move(second, "CPI/Needs a person")  # gone already: nothing to do
-    source.flag_seen(second)
+    source.move([second], "CPI/Needs a person")  # gone already: nothing to do
+    source.flag_seen([second])
     assert len(flags(imap_user, "CPI.Needs a person")) == 2
+
+
+@pytest.mark.parametrize("server_move", [True, False])
+def test_several_messages_move_together_in_commands_of_bounded_size(
+        imap_user: ImapUser, source: ImapSource, monkeypatch: pytest.MonkeyPatch, server_move: bool) -> None:
+    for n in range(6):
+        imap_user.append(message(n))
+    source.open_folder("INBOX")
+    uids = source.uids()
+    if not server_move:
+        source._caps.discard("MOVE")
+    monkeypatch.setattr("intake.imap.UIDS_PER_COMMAND", 2)
+    source.move(uids[:1], "CPI/Processed")
+    source.move(uids[:5], "CPI/Processed")  # the first is gone already: the rest still move
+    assert source.uids() == uids[5:]
+    assert len(flags(imap_user, "CPI.Processed")) == 5
+    source.flag_seen(uids[4:])
+    assert "\\Seen" in flags(imap_user)[uids[5]]
 
 
 def test_move_without_server_move_expunges_only_that_message(imap_user: ImapUser, source: ImapSource) -> None:
@@ -80,7 +98,7 @@ def test_move_without_server_move_expunges_only_that_message(imap_user: ImapUser
         box.folder.set("INBOX")
         box.client.uid("STORE", second, "+FLAGS.SILENT", r"(\Deleted)")  # someone else's pending delete
     source._caps.discard("MOVE")
-    source.move(first, "CPI/Processed")
+    source.move([first], "CPI/Processed")
     assert source.uids() == [second]
     assert len(flags(imap_user, "CPI.Processed")) == 1
 
@@ -90,7 +108,7 @@ def test_flag_seen_marks_one_message(imap_user: ImapUser, source: ImapSource) ->
         imap_user.append(message(n))
     source.open_folder("INBOX")
     first, second = source.uids()
-    source.flag_seen(first)
+    source.flag_seen([first])
     seen = flags(imap_user)
     assert "\\Seen" in seen[first] and "\\Seen" not in seen[second]
     assert source.uids() == [first, second]

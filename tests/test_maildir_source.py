@@ -51,16 +51,15 @@ def test_move_to_a_new_nested_folder(maildir: Path) -> None:
     deliver(maildir, "k2", b"two", 1001)
     src = MaildirSource(MaildirAccount(maildir))
     src.open_folder("INBOX")
-    src.move("k1", "CPI/Processed")
-    src.move("k2", "CPI/Processed")
+    src.move(["k1", "k2"], "CPI/Processed")
     assert src.uids() == []
     assert "CPI/Processed" in src.folders()
     target = maildir / ".CPI.Processed"
     assert (target / "maildirfolder").exists()
     assert (target / "cur" / "k1:2,F").read_bytes() == b"one"
     assert (target / "new" / "k2").read_bytes() == b"two"
-    src.move("k1", "CPI/Processed")  # gone already: nothing to do, as with IMAP
-    src.flag_seen("k1")
+    src.move(["k1"], "CPI/Processed")  # gone already: nothing to do, as with IMAP
+    src.flag_seen(["k1"])
     src.open_folder("CPI/Processed")
     assert src.uids() == ["k1", "k2"]
 
@@ -70,9 +69,8 @@ def test_flag_seen_keeps_other_flags(maildir: Path) -> None:
     deliver(maildir, "k2", b"two", 1001, sub="cur", info=":2,F")
     src = MaildirSource(MaildirAccount(maildir))
     src.open_folder("INBOX")
-    src.flag_seen("k1")
-    src.flag_seen("k2")
-    src.flag_seen("k2")
+    src.flag_seen(["k1", "k2"])
+    src.flag_seen(["k2"])
     assert sorted(p.name for p in (maildir / "cur").iterdir()) == ["k1:2,S", "k2:2,FS"]
     assert src.uids() == ["k1", "k2"]
     assert mailbox.Maildir(maildir, create=False)["k2"].get_flags() == "FS"

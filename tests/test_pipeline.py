@@ -104,7 +104,7 @@ def _doomed_pass(database_url: str, blobs: Path, account, die_at: str) -> None:
         return os._exit(18) if die_at == "parse" else parse_document(data, name, PARSER)
 
     if die_at == "post_action":
-        Pipeline._post_action = lambda *a, **k: os._exit(17)  # type: ignore[method-assign]
+        Pipeline._post_actions = lambda *a, **k: os._exit(17)  # type: ignore[method-assign]
     pipe = Pipeline(sessions=session_factory(make_engine(database_url)), blobs=BlobStore(blobs), parse=parse,
                     limits=MailLimits(), holder="doomed")
     pipe.run_pass(ImapSource(account), FolderPlan(mailbox="partners"))

@@ -12,6 +12,7 @@ from scheduler.jobs import MailboxJob, housekeeping, poll
 from storage import repository
 from storage.blobs import BlobStore
 from storage.db import make_engine, session_factory, upgrade
+from storage.models import Email
 
 
 def _pipeline(url: str, tmp_path: Path, holder: str) -> Pipeline:
@@ -40,7 +41,8 @@ def test_a_mailbox_leased_elsewhere_is_skipped(database_url, tmp_path):
 def test_housekeeping_brings_forward_a_mailbox_with_a_pending_move(database_url, tmp_path):
     pipeline = _pipeline(database_url, tmp_path, "this-process")
     with pipeline.sessions() as s:
-        email = repository.claim(s, "partners", "INBOX", 1, "7", "this-process", timedelta(minutes=5))
+        taken = repository.claim(s, "partners", "INBOX", 1, ["7"], "this-process", timedelta(minutes=5))
+        email = s.get(Email, taken["7"])
         email.state, email.post_action, email.post_action_target = "no_form", "pending", "review"
         s.commit()
     jobs = [MailboxJob(name=n, open_source=_Unreachable(), plan=FolderPlan(mailbox=n), poll_seconds=3600)

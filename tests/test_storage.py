@@ -30,9 +30,9 @@ from storage.repository import (
     due_retries,
     export_items,
     file_items,
-    find_duplicate,
     log_event,
     note_folder,
+    originals,
     pending_post_actions,
     release_lease,
     renew_lease,
@@ -46,7 +46,8 @@ TABLES = {"mailbox_folders", "emails", "attachments", "items", "reference_counte
 
 
 def _claim(session: Session, holder: str = "worker-a", ttl: timedelta = MINUTE, uid: str = KEY[3]) -> Email | None:
-    return claim(session, *KEY[:3], uid, holder=holder, ttl=ttl)
+    taken = claim(session, *KEY[:3], [uid], holder=holder, ttl=ttl)
+    return session.get(Email, taken[uid], populate_existing=True) if uid in taken else None
 
 
 def _record(**overrides: Any) -> dict[str, Any]:
@@ -172,7 +173,23 @@ def test_a_message_is_claimed_once(db_session: Session) -> None:
     assert first is not None and (first.state, first.attempts, first.claimed_by) == ("claimed", 1, "worker-a")
     assert _claim(db_session, holder="worker-b") is None
     assert _claim(db_session, holder="worker-a") is None
-    assert claim(db_session, "partners", "INBOX", 1700000001, "42", holder="worker-b", ttl=MINUTE) is not None
+    assert list(claim(db_session, "partners", "INBOX", 1700000001, ["42"], holder="worker-b", ttl=MINUTE)) == ["42"]
+
+
+def test_a_batch_is_claimed_in_one_go_leaving_out_what_is_filed_or_held(db_session: Session) -> None:
+    held = _claim(db_session, holder="worker-b", uid="1")
+    filed = _claim(db_session, uid="2")
+    expired = _claim(db_session, holder="worker-c", ttl=SHORT, uid="3")
+    filed.state = "filed"
+    db_session.commit()
+    time.sleep(SHORT.total_seconds() + 0.1)
+    taken = claim(db_session, *KEY[:3], ["1", "2", "3", "4", "4"], holder="worker-a", ttl=MINUTE)
+    db_session.commit()
+    assert sorted(taken) == ["3", "4"] and taken["3"] == expired.id
+    db_session.expire_all()
+    assert [(e.uid, e.claimed_by, e.attempts) for e in db_session.scalars(select(Email).order_by(Email.uid))] == [
+        ("1", "worker-b", 1), ("2", "worker-a", 1), ("3", "worker-a", 2), ("4", "worker-a", 1)]
+    assert held is not None and claim(db_session, *KEY[:3], [], holder="worker-a", ttl=MINUTE) == {}
 
 
 def test_a_filed_message_is_never_claimed_again_even_after_its_claim_ran_out(db_session: Session) -> None:
@@ -282,10 +299,11 @@ def test_references_are_unique_and_sequential_per_year(db_session: Session) -> N
     in_2026 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
     first = _filed_email(db_session, "1")
     second = _filed_email(db_session, "2")
-    items = file_items(db_session, first, [NewItem(None, "filed", _record()), NewItem(None, "filed", _record())],
-                       now=in_2026)
-    items += file_items(db_session, second, [NewItem(None, "no_form", {"body_text": "see attached"})], now=in_2026)
-    next_year = file_items(db_session, second, [NewItem(None, "filed", _record())], now=in_2026.replace(year=2027))
+    items = file_items(db_session, first.id, None, [NewItem(None, "filed", _record())] * 2, now=in_2026)
+    items += file_items(db_session, second.id, None, [NewItem(None, "no_form", {"body_text": "see attached"})],
+                        now=in_2026)
+    next_year = file_items(db_session, second.id, None, [NewItem(None, "filed", _record())],
+                           now=in_2026.replace(year=2027))
     db_session.commit()
     assert [i.reference for i in items] == ["CPI-2026-000001", "CPI-2026-000002", "CPI-2026-000003"]
     assert [i.reference for i in next_year] == ["CPI-2027-000001"]
@@ -307,7 +325,7 @@ def test_references_filed_at_the_same_time_never_collide(db_engine: Engine) -> N
         with lock:
             email = remaining.pop()
         with sessions() as session:
-            (item,) = file_items(session, session.merge(email), [NewItem(None, "filed", _record())])
+            (item,) = file_items(session, email.id, email.received_at, [NewItem(None, "filed", _record())])
             session.commit()
             return item.reference
 
@@ -318,7 +336,7 @@ def test_references_filed_at_the_same_time_never_collide(db_engine: Engine) -> N
 
 def test_filed_items_are_searchable_by_flags_categories_and_organisation(db_session: Session) -> None:
     email = _filed_email(db_session, "1", received_at=datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc))
-    (item,) = file_items(db_session, email, [NewItem(None, "filed", _record())])
+    (item,) = file_items(db_session, email.id, email.received_at, [NewItem(None, "filed", _record())])
     db_session.commit()
     assert (item.status, item.form_version, item.organisation) == ("out_of_date", "v2", "Northside School")
     assert item.received_at == email.received_at
@@ -327,7 +345,7 @@ def test_filed_items_are_searchable_by_flags_categories_and_organisation(db_sess
     assert found == [item.id]
     assert db_session.scalars(select(Item.id).where(Item.flags.like("%,duplicate,%"))).all() == []
     with pytest.raises(ValueError):
-        file_items(db_session, email, [NewItem(None, "claimed", _record())])
+        file_items(db_session, email.id, email.received_at, [NewItem(None, "claimed", _record())])
 
 
 def test_a_duplicate_is_found_by_content_key_among_filed_mail_only(db_session: Session) -> None:
@@ -335,19 +353,19 @@ def test_a_duplicate_is_found_by_content_key_among_filed_mail_only(db_session: S
     _filed_email(db_session, "2", content_key="c" * 64, state="duplicate", duplicate_of=original.id)
     in_progress = _filed_email(db_session, "3", content_key="d" * 64)
     later = _filed_email(db_session, "4", content_key="c" * 64)
-    assert find_duplicate(db_session, "c" * 64, later.id) is original
-    assert find_duplicate(db_session, "c" * 64, original.id) is None
-    assert find_duplicate(db_session, "d" * 64, 0) is None and in_progress.state == "claimed"
+    assert originals(db_session, ["c" * 64, "d" * 64, "e" * 64]) == {"c" * 64: original.id}
+    assert later.state == in_progress.state == "claimed"
+    assert originals(db_session, []) == {}
 
 
 def test_export_gives_each_record_with_its_e_mail_and_the_original_of_a_duplicate(db_session: Session) -> None:
     received = datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc)
     first = _filed_email(db_session, "1", state="filed", sender="head@northside.sch.uk", subject="CPI form",
                          message_id="<a@northside.sch.uk>", received_at=received)
-    (original,) = file_items(db_session, first, [NewItem(None, "filed", _record())])
+    (original,) = file_items(db_session, first.id, first.received_at, [NewItem(None, "filed", _record())])
     again = _filed_email(db_session, "2", state="duplicate", sender="head@northside.sch.uk", subject="Fwd: CPI form",
                          message_id="<a@northside.sch.uk>", received_at=received, duplicate_of=first.id)
-    file_items(db_session, again, [NewItem(None, "duplicate", {}, duplicate_of_item=original.id)])
+    file_items(db_session, again.id, received, [NewItem(None, "duplicate", {}, duplicate_of_item=original.id)])
     db_session.commit()
 
     exported = json.loads(json.dumps(export_items(db_session)))
@@ -364,9 +382,9 @@ def test_export_gives_each_record_with_its_e_mail_and_the_original_of_a_duplicat
 
 def test_export_finds_the_original_through_the_e_mail_when_the_item_does_not_name_it(db_session: Session) -> None:
     first = _filed_email(db_session, "1", state="filed")
-    references = [i.reference for i in file_items(db_session, first, [NewItem(None, "filed", _record())] * 2)]
+    references = [i.reference for i in file_items(db_session, first.id, None, [NewItem(None, "filed", _record())] * 2)]
     again = _filed_email(db_session, "2", state="duplicate", duplicate_of=first.id)
-    file_items(db_session, again, [NewItem(None, "duplicate", {"duplicate_of_email": first.id})])
+    file_items(db_session, again.id, None, [NewItem(None, "duplicate", {"duplicate_of_email": first.id})])
     db_session.commit()
     assert [e["duplicate_of"] for e in export_items(db_session)] == [None, None, references[0]]
 
