@@ -120,6 +120,21 @@ def test_non_ascii_names_are_decoded_and_nfc(shape):
     assert unicodedata.is_normalized("NFC", form.filename)
 
 
+@pytest.mark.parametrize("headers, name, content_type", [
+    ('Content-Type: Application/PDF ; name = "cpi.pdf" (scanned)', "cpi.pdf", "application/pdf"),
+    ('Content-Type: application/octet-stream; name="=?UTF-8?B?UsOpZsOpcmVuY2UucGRm?="', "Référence.pdf",
+     "application/octet-stream"),
+    ('Content-Type: application/pdf\r\nContent-Disposition: attachment;\r\n'
+     ' filename="=?UTF-8?Q?R=C3=A9f=C3=A9rence?= =?UTF-8?Q?_=C3=A9l=C3=A8ve.pdf?="',
+     "Référence élève.pdf", "application/pdf"),
+    ('Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="Référence élève.pdf"',
+     "Référence élève.pdf", "application/pdf"),  # raw UTF-8 bytes, not encoded
+])
+def test_names_and_types_however_the_headers_spell_them(headers, name, content_type):
+    form, = forms_of(raw_mail(f"{headers}\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64(PDF)}"))
+    assert (form.filename, form.content_type, form.data) == (name, content_type, PDF)
+
+
 def test_an_nfd_name_really_is_sent_decomposed():
     raw = email_with_forms([("é.pdf", PDF)], shape="nfd")
     assert "e%CC%81.pdf" in raw.decode("ascii")
