@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 Parse = Callable[[bytes, str], dict[str, Any]]
 T = TypeVar("T")
-DONE_BATCH = 25  # post-actions recorded per transaction
+POST_ACTION_BATCH = 25  # filed e-mails moved (or flagged) per server command and recorded per transaction
 NEEDS_A_PERSON = frozenset({"unreadable", "not_cpi", "unrecognised"})
 
 
@@ -82,6 +82,7 @@ class Pipeline:
     # transaction), so a slow form holds up only its own e-mail. 1: one e-mail at a time. Use a
     # few times the parser pool's worker count.
     parallel: int = 8
+    _filed: list[tuple[int, str, str]] = field(default_factory=list, init=False, repr=False)
     _done: list[tuple[int, str]] = field(default_factory=list, init=False, repr=False)
 
     def run_pass(self, source: Source, plan: FolderPlan) -> PassSummary:
@@ -122,9 +123,10 @@ class Pipeline:
                         self._file_ready(source, plan, in_hand, summary)
             while in_hand:  # the e-mails in hand are finished, stop or not
                 self._file_ready(source, plan, in_hand, summary)
-            self._record_done()
+            self._post_actions(source, plan, summary)
         finally:  # on a fault the e-mails still in hand stay claimed and are taken again later
             parsing.shutdown(wait=True, cancel_futures=True)
+            self._filed.clear()  # their post-actions stay pending and are done next pass
             self._done.clear()  # unrecorded moves are found again next pass
         return summary
 
@@ -172,8 +174,8 @@ class Pipeline:
             in_hand.remove(h)
 
     def _file(self, source: Source, plan: FolderPlan, group: list[_InHand], summary: PassSummary) -> None:
-        """File e-mails whose forms are parsed in one transaction, commit, then do their post-actions."""
-        moves = []
+        """File e-mails whose forms are parsed in one transaction and commit; their post-actions
+        follow in batches."""
         with self.sessions() as s:
             found = repository.originals(s, [e.content_key for e in group])
             now = datetime.now(UTC)
@@ -198,7 +200,7 @@ class Pipeline:
                                       _items(s, e.message, records, form_ids, original_id, state), now=now)
                 repository.log_event(s, "intake", "filed", email_id=e.email_id, state=state, forms=len(records),
                                      attachments=len(e.kept), raw_sha256=e.raw_sha)
-                moves.append((e.email_id, e.uid, target))
+                self._filed.append((e.email_id, e.uid, target))
                 summary.new += state != "duplicate"
                 summary.duplicate += state == "duplicate"
                 summary.unreadable += state == "unreadable"
@@ -207,7 +209,8 @@ class Pipeline:
             s.commit()
         for e in group:
             e.filed = True
-        self._post_actions(source, plan, moves, summary)
+        if len(self._filed) >= POST_ACTION_BATCH:
+            self._post_actions(source, plan, summary)
         self._progress(len(group))
 
     def _parse(self, attachment: MailAttachment) -> dict[str, Any]:
@@ -217,12 +220,10 @@ class Pipeline:
         return self.parse(attachment.data, attachment.filename)
 
     # -- post-actions ----------------------------------------------------------------------
-    def _post_actions(self, source: Source, plan: FolderPlan, filed: list[tuple[int, str, str]],
-                      summary: PassSummary) -> None:
-        """Move (or flag) filed e-mails, one command per target folder; recorded in batches, since a
-        lost record only means a re-check."""
+    def _post_actions(self, source: Source, plan: FolderPlan, summary: PassSummary) -> None:
+        """Move (or flag) the e-mails filed so far, one command per target folder, and record it."""
         by_folder: dict[str | None, list[tuple[int, str]]] = {}
-        for email_id, uid, target in filed:
+        for email_id, uid, target in self._filed:
             folder = plan.processed_folder if target == "processed" else plan.review_folder
             by_folder.setdefault(folder, []).append((email_id, uid))
         for folder, emails in by_folder.items():
@@ -233,8 +234,8 @@ class Pipeline:
                 source.flag_seen(uids)
             self._done.extend((email_id, "post_action_done") for email_id, _ in emails)
             summary.post_actions += len(emails)
-        if len(self._done) >= DONE_BATCH:
-            self._record_done()
+        self._filed.clear()
+        self._record_done()
 
     def _record_done(self) -> None:
         """Mark the post-actions done so far. If this is lost, the next pass finds the mail gone
@@ -257,9 +258,9 @@ class Pipeline:
                        if e.folder == plan.folder and e.uidvalidity == uidvalidity]
         # Those gone were moved by hand or by an earlier try that lost its answer.
         self._done.extend((email_id, "post_action_gone") for email_id, uid, _ in pending if uid not in present)
-        still_here = [p for p in pending if p[1] in present]
-        if still_here:
-            self._post_actions(source, plan, still_here, summary)
+        self._filed = [p for p in pending if p[1] in present]
+        if self._filed:
+            self._post_actions(source, plan, summary)
         self._record_done()
 
 
