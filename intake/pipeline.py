@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -181,6 +182,7 @@ class Pipeline:
             now = datetime.now(UTC)
             attachment_ids = iter(repository.add_attachments(s, [
                 _attachment_row(e.email_id, a, sha) for e in group for a, sha in e.kept]))
+            emails, items = [], []
             for e in group:
                 original_id = found.get(e.content_key)
                 records = [] if original_id is not None else [parse.result() for parse in e.parses]
@@ -190,14 +192,13 @@ class Pipeline:
                 state, target = _outcome(e.message, records, original_id, plan)
                 received_at = e.message.date or now
                 ids = {id(a): next(attachment_ids) for a, _ in e.kept}
-                s.execute(update(Email), [dict(
+                emails.append(dict(
                     id=e.email_id, message_id=e.message.message_id, sender=e.message.sender,
                     subject=e.message.subject, received_at=received_at, raw_sha256=e.raw_sha,
                     content_key=e.content_key, state=state, duplicate_of=original_id, post_action="pending",
-                    post_action_target=target, updated_at=now)])
+                    post_action_target=target, updated_at=now))
                 form_ids = [ids[id(a)] for a, _ in e.forms]
-                repository.file_items(s, e.email_id, received_at,
-                                      _items(s, e.message, records, form_ids, original_id, state), now=now)
+                items += _items(s, e, received_at, records, form_ids, original_id, state)
                 repository.log_event(s, "intake", "filed", email_id=e.email_id, state=state, forms=len(records),
                                      attachments=len(e.kept), raw_sha256=e.raw_sha)
                 self._filed.append((e.email_id, e.uid, target))
@@ -206,6 +207,8 @@ class Pipeline:
                 summary.unreadable += state == "unreadable"
                 summary.no_form += state == "no_form"
                 summary.forms += sum(1 for r in records if r["status"] not in NEEDS_A_PERSON)
+            s.execute(update(Email), emails)
+            repository.file_items(s, items, now=now)
             s.commit()
         for e in group:
             e.filed = True
@@ -318,21 +321,21 @@ def _attachment_row(email_id: int, a: MailAttachment, sha: str | None) -> dict[s
                 path_in_message=a.path_in_message)
 
 
-def _items(session: Session, message: IncomingMessage, records: list[dict[str, Any]], form_ids: list[int],
+def _items(session: Session, e: _InHand, received_at: datetime, records: list[dict[str, Any]], form_ids: list[int],
            original_id: int | None, state: str) -> list[repository.NewItem]:
     """What handlers see: one item per form, or one for the whole e-mail."""
+    new = partial(repository.NewItem, e.email_id, received_at=received_at)
     if state == "duplicate":
         first = session.scalars(select(Item.id).where(Item.email_id == original_id).order_by(Item.id)).first()
         record = _email_record("the same e-mail (Message-ID and attachments) was filed before", None)
-        return [repository.NewItem(attachment_id=None, state="duplicate", record=record, duplicate_of_item=first)]
+        return [new(None, "duplicate", record, duplicate_of_item=first)]
     if state == "no_form":
-        record = _email_record("the e-mail has no form attached", message.body_text)
-        return [repository.NewItem(attachment_id=None, state="no_form", record=record)]
+        return [new(None, "no_form", _email_record("the e-mail has no form attached", e.message.body_text))]
     if not records:  # the e-mail itself could not be read
-        record = _email_record(message.rejected or "the e-mail could not be read", message.body_text)
-        return [repository.NewItem(attachment_id=None, state="unreadable", record=record)]
-    return [repository.NewItem(attachment_id=form_id, state="unreadable" if r["status"] == "unreadable" else "filed",
-                               record=r) for r, form_id in zip(records, form_ids)]
+        reason = e.message.rejected or "the e-mail could not be read"
+        return [new(None, "unreadable", _email_record(reason, e.message.body_text))]
+    return [new(form_id, "unreadable" if r["status"] == "unreadable" else "filed", r)
+            for r, form_id in zip(records, form_ids)]
 
 
 def _email_record(reason: str, body_text: str | None) -> dict[str, Any]:

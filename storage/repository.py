@@ -18,11 +18,13 @@ ORIGINAL_STATES = tuple(s for s in FINAL_STATES if s != "duplicate")
 
 @dataclass
 class NewItem:
-    """An item to file: a parsed form (`attachment_id` set) or an e-mail without one."""
+    """An item to file for an e-mail: a parsed form (`attachment_id` set) or the e-mail itself."""
 
+    email_id: int
     attachment_id: int | None
     state: str
     record: dict[str, Any]
+    received_at: datetime | None = None  # the e-mail's date; None: when filed
     duplicate_of_item: int | None = None
 
 
@@ -125,11 +127,10 @@ def add_attachments(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     return list(session.scalars(insert(Attachment).returning(Attachment.id, sort_by_parameter_order=True), rows))
 
 
-def file_items(session: Session, email_id: int, received_at: datetime | None, items: list[NewItem], *,
-               now: datetime | None = None) -> list[Item]:
-    """Add `items` for an e-mail, each with the next reference of the year (`CPI-2026-000001`).
+def file_items(session: Session, items: list[NewItem], *, now: datetime | None = None) -> list[Item]:
+    """Add `items`, in order, each with the next reference of the year (`CPI-2026-000001`).
 
-    The e-mail's own state and post-action are left to the caller.
+    The e-mails' own state and post-action are left to the caller.
     """
     for new in items:
         if new.state not in FINAL_STATES:
@@ -138,21 +139,19 @@ def file_items(session: Session, email_id: int, received_at: datetime | None, it
         return []
     now = now or utcnow()
     first = _take_numbers(session, now.year, len(items))
-    filed = []
+    rows = []
     for number, new in enumerate(items, start=first):
         record = new.record
-        filed.append(Item(
-            email_id=email_id, attachment_id=new.attachment_id,
+        rows.append(dict(
+            email_id=new.email_id, attachment_id=new.attachment_id,
             reference=f"CPI-{now.year}-{number:06d}", state=new.state,
             status=record.get("status"), form_version=record.get("form_version"),
             flags=_joined(record.get("flags")), categories=_joined(record.get("categories")),
             organisation=(record.get("submitter") or {}).get("organisation"),
-            received_at=received_at or now, record=record,
+            received_at=new.received_at or now, record=record,
             duplicate_of_item=new.duplicate_of_item, created_at=now,
         ))
-    session.add_all(filed)
-    session.flush()
-    return filed
+    return list(session.scalars(insert(Item).returning(Item, sort_by_parameter_order=True), rows))
 
 
 def _take_numbers(session: Session, year: int, count: int) -> int:

@@ -299,10 +299,10 @@ def test_references_are_unique_and_sequential_per_year(db_session: Session) -> N
     in_2026 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
     first = _filed_email(db_session, "1")
     second = _filed_email(db_session, "2")
-    items = file_items(db_session, first.id, None, [NewItem(None, "filed", _record())] * 2, now=in_2026)
-    items += file_items(db_session, second.id, None, [NewItem(None, "no_form", {"body_text": "see attached"})],
+    items = file_items(db_session, [NewItem(first.id, None, "filed", _record())] * 2, now=in_2026)
+    items += file_items(db_session, [NewItem(second.id, None, "no_form", {"body_text": "see attached"})],
                         now=in_2026)
-    next_year = file_items(db_session, second.id, None, [NewItem(None, "filed", _record())],
+    next_year = file_items(db_session, [NewItem(second.id, None, "filed", _record())],
                            now=in_2026.replace(year=2027))
     db_session.commit()
     assert [i.reference for i in items] == ["CPI-2026-000001", "CPI-2026-000002", "CPI-2026-000003"]
@@ -311,6 +311,18 @@ def test_references_are_unique_and_sequential_per_year(db_session: Session) -> N
         db_session.add(Item(email_id=first.id, reference="CPI-2026-000001", state="filed",
                             received_at=in_2026, record={}))
         db_session.flush()
+
+
+def test_items_of_several_e_mails_filed_together_keep_their_e_mail_and_its_date(db_session: Session) -> None:
+    sent = datetime(2026, 11, 2, 7, 45, tzinfo=timezone.utc)
+    first, second = _filed_email(db_session, "1"), _filed_email(db_session, "2")
+    items = file_items(db_session, [NewItem(first.id, None, "filed", _record(), received_at=sent),
+                                    NewItem(second.id, None, "no_form", {"body_text": "see attached"})])
+    db_session.commit()
+    year = datetime.now(timezone.utc).year
+    assert [(i.email_id, i.reference) for i in items] == [(first.id, f"CPI-{year}-000001"),
+                                                          (second.id, f"CPI-{year}-000002")]
+    assert items[0].received_at == sent and items[1].received_at > sent
 
 
 def test_references_filed_at_the_same_time_never_collide(db_engine: Engine) -> None:
@@ -325,7 +337,7 @@ def test_references_filed_at_the_same_time_never_collide(db_engine: Engine) -> N
         with lock:
             email = remaining.pop()
         with sessions() as session:
-            (item,) = file_items(session, email.id, email.received_at, [NewItem(None, "filed", _record())])
+            (item,) = file_items(session, [NewItem(email.id, None, "filed", _record(), received_at=email.received_at)])
             session.commit()
             return item.reference
 
@@ -336,7 +348,7 @@ def test_references_filed_at_the_same_time_never_collide(db_engine: Engine) -> N
 
 def test_filed_items_are_searchable_by_flags_categories_and_organisation(db_session: Session) -> None:
     email = _filed_email(db_session, "1", received_at=datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc))
-    (item,) = file_items(db_session, email.id, email.received_at, [NewItem(None, "filed", _record())])
+    (item,) = file_items(db_session, [NewItem(email.id, None, "filed", _record(), received_at=email.received_at)])
     db_session.commit()
     assert (item.status, item.form_version, item.organisation) == ("out_of_date", "v2", "Northside School")
     assert item.received_at == email.received_at
@@ -345,7 +357,7 @@ def test_filed_items_are_searchable_by_flags_categories_and_organisation(db_sess
     assert found == [item.id]
     assert db_session.scalars(select(Item.id).where(Item.flags.like("%,duplicate,%"))).all() == []
     with pytest.raises(ValueError):
-        file_items(db_session, email.id, email.received_at, [NewItem(None, "claimed", _record())])
+        file_items(db_session, [NewItem(email.id, None, "claimed", _record(), received_at=email.received_at)])
 
 
 def test_a_duplicate_is_found_by_content_key_among_filed_mail_only(db_session: Session) -> None:
@@ -362,10 +374,10 @@ def test_export_gives_each_record_with_its_e_mail_and_the_original_of_a_duplicat
     received = datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc)
     first = _filed_email(db_session, "1", state="filed", sender="head@northside.sch.uk", subject="CPI form",
                          message_id="<a@northside.sch.uk>", received_at=received)
-    (original,) = file_items(db_session, first.id, first.received_at, [NewItem(None, "filed", _record())])
+    (original,) = file_items(db_session, [NewItem(first.id, None, "filed", _record(), received_at=first.received_at)])
     again = _filed_email(db_session, "2", state="duplicate", sender="head@northside.sch.uk", subject="Fwd: CPI form",
                          message_id="<a@northside.sch.uk>", received_at=received, duplicate_of=first.id)
-    file_items(db_session, again.id, received, [NewItem(None, "duplicate", {}, duplicate_of_item=original.id)])
+    file_items(db_session, [NewItem(again.id, None, "duplicate", {}, received, duplicate_of_item=original.id)])
     db_session.commit()
 
     exported = json.loads(json.dumps(export_items(db_session)))
@@ -382,9 +394,9 @@ def test_export_gives_each_record_with_its_e_mail_and_the_original_of_a_duplicat
 
 def test_export_finds_the_original_through_the_e_mail_when_the_item_does_not_name_it(db_session: Session) -> None:
     first = _filed_email(db_session, "1", state="filed")
-    references = [i.reference for i in file_items(db_session, first.id, None, [NewItem(None, "filed", _record())] * 2)]
+    references = [i.reference for i in file_items(db_session, [NewItem(first.id, None, "filed", _record())] * 2)]
     again = _filed_email(db_session, "2", state="duplicate", duplicate_of=first.id)
-    file_items(db_session, again.id, None, [NewItem(None, "duplicate", {"duplicate_of_email": first.id})])
+    file_items(db_session, [NewItem(again.id, None, "duplicate", {"duplicate_of_email": first.id})])
     db_session.commit()
     assert [e["duplicate_of"] for e in export_items(db_session)] == [None, None, references[0]]
 
