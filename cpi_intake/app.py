@@ -91,6 +91,6 @@ def service(settings: Settings) -> Iterator[Pipeline]:
         try:
             yield Pipeline(sessions=session_factory(engine), blobs=BlobStore(data_dir / "blobs"), parse=pool.parse,
                            limits=mail_limits(settings), holder=holder_name(),
-                           parallel=2 * settings.parsing.workers)
+                           parallel=4 * settings.parsing.workers)
         finally:
             engine.dispose()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
+import os
 import queue
 import resource
 import signal
@@ -34,6 +35,9 @@ Failure = Callable[[bytes, str, str], dict]
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # a larger result means a runaway reader
 _STOP_SECONDS = 2.0  # grace for a retiring worker before it is killed
+# Workers run at a lower priority than the service, so the thread that reads, stores and files
+# e-mails (short bursts between waits on the database and the disk) is not kept waiting for a core.
+WORKER_NICENESS = 5
 
 
 class ParserPool:
@@ -215,6 +219,7 @@ class _Worker:
 def _worker_main(conn: Connection, target: Target, cpu_seconds: int, memory_mb: int) -> None:
     """Worker loop: read (filename, data), run target under limits, reply in JSON."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service's Ctrl-C is for the parent
+    os.nice(WORKER_NICENESS)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     _, memory_hard = resource.getrlimit(resource.RLIMIT_AS)
     memory_limit = _capped(memory_mb * 1024 * 1024, memory_hard)
