@@ -9,11 +9,11 @@ import time
 import pytest
 
 from parsers.extraction import UnreadableDocument
-from parsers.pool import ParserPool
+from parsers.pool import WORKER_NICENESS, ParserPool
 
 
 def echo(data: bytes, filename: str) -> dict:
-    return {"filename": filename, "size": len(data), "pid": os.getpid()}
+    return {"filename": filename, "size": len(data), "pid": os.getpid(), "niceness": os.nice(0)}
 
 
 def misbehave(data: bytes, filename: str) -> dict:
@@ -77,6 +77,10 @@ def test_a_job_that_overruns_the_wall_clock_is_killed(pool):
     }
     assert time.monotonic() - started < 5
     assert_answers_normally(pool)
+
+
+def test_workers_yield_the_processor_to_the_service(pool):
+    assert pool.parse(b"hello", "a.pdf")["niceness"] == min(os.nice(0) + WORKER_NICENESS, 19)
 
 
 def test_an_endless_loop_is_stopped_by_the_cpu_limit():
